@@ -1,0 +1,24 @@
+package io.otaproxy.cache.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** Configuration of the cache store (PID {@code io.otaproxy.cache}), written by the configuration bundle. */
+@ObjectClassDefinition(name = "ota-proxy: cache store", description = "Where and whether downloads are cached.")
+@interface CacheStoreConfig {
+
+    @AttributeDefinition(name = "Cache directory", description = "Directory of the disk cache; created if missing.")
+    String cache_dir() default "ota-cache";
+
+    @AttributeDefinition(name = "Cache enabled", description = "Keep downloads on disk.")
+    boolean enable_cache() default true;
+
+    @AttributeDefinition(name = "Wipe id",
+            description = "When not empty, the cache is wiped once for this id (the framework launch id when"
+                    + " init_cache is set), so a bundle update does not wipe it again.")
+    String init_cache_id() default "";
+
+    @AttributeDefinition(name = "External caches",
+            description = "Read-only directories searched by file_sha256 after the local cache.")
+    String[] external_cache_dirs() default {};
+}

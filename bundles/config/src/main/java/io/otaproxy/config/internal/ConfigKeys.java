@@ -1,0 +1,67 @@
+package io.otaproxy.config.internal;
+
+/**
+ * The PIDs and property names this bundle publishes to ConfigAdmin; the consuming bundles use the same strings in
+ * their {@code @ObjectClassDefinition}s (DS maps a method {@code upper_proxy()} to the property {@code upper.proxy}).
+ */
+final class ConfigKeys {
+
+    /** The proxy servlet: upstream, https rewriting, timeouts, and where it listens. */
+    static final String PROXY_PID = "io.otaproxy.proxy";
+    static final String PROXY_UPPER_PROXY = "upper.proxy";
+    static final String PROXY_ENABLE_HTTPS = "enable.https";
+    static final String PROXY_ENABLE_CACHE = "enable.cache";
+    static final String PROXY_LISTEN_ADDR = "listen.addr";
+    static final String PROXY_LISTEN_PORT = "listen.port";
+    static final String PROXY_CONNECT_TIMEOUT_MS = "upstream.connect.timeout.ms";
+    static final String PROXY_READ_TIMEOUT_MS = "upstream.read.timeout.ms";
+
+    /** The cache store. */
+    static final String CACHE_PID = "io.otaproxy.cache";
+    static final String CACHE_DIR = "cache.dir";
+    static final String CACHE_ENABLE = "enable.cache";
+    /** The launch id to wipe the cache for once, or "" for no wipe; a bundle update keeps the id, so no second wipe. */
+    static final String CACHE_INIT_ID = "init.cache.id";
+    /** Read-only cache mount points, each holding {@code data/<sha256>[.zst]} as the reference's external caches. */
+    static final String CACHE_EXTERNAL_DIRS = "external.cache.dirs";
+
+    /** The disk monitor. */
+    static final String DISK_PID = "io.otaproxy.disk";
+    static final String DISK_CACHE_DIR = "cache.dir";
+    static final String DISK_SOFT_LIMIT_PERCENT = "soft.limit.percent";
+    static final String DISK_HARD_LIMIT_PERCENT = "hard.limit.percent";
+    /** Cap on the cache's own size in bytes; 0 when there is none. */
+    static final String DISK_CACHE_MAX_BYTES = "cache.max.bytes";
+    static final String DISK_POLL_INTERVAL_MS = "poll.interval.ms";
+
+    /** The eviction policy selector. */
+    static final String EVICTION_PID = "io.otaproxy.eviction";
+    static final String EVICTION_POLICY = "policy";
+
+    /** The log level, for whichever bundle takes charge of logging. */
+    static final String LOGGING_PID = "io.otaproxy.logging";
+    static final String LOGGING_LEVEL = "log.level";
+
+    /** The Felix HTTP service's factory configuration for the proxy's own listener. */
+    static final String HTTP_FACTORY_PID = "org.apache.felix.http";
+    static final String HTTP_CONFIG_NAME = "otaproxy";
+    static final String HTTP_NAME = "org.apache.felix.http.name";
+    static final String HTTP_HOST = "org.apache.felix.http.host";
+    static final String HTTP_PORT = "org.osgi.service.http.port";
+    static final String HTTP_ENABLE = "org.apache.felix.http.enable";
+    static final String HTTPS_ENABLE = "org.apache.felix.https.enable";
+    static final String HTTP_URI_COMPLIANCE = "org.eclipse.jetty.UriComplianceMode";
+    static final String HTTP_RESPONSE_BUFFER_SIZE = "org.apache.felix.http.jetty.responseBufferSize";
+    static final String HTTP_SEND_SERVER_HEADER = "org.apache.felix.http.jetty.sendServerHeader";
+    static final String HTTP_TIMEOUT = "org.apache.felix.http.timeout";
+
+    /** Framework property: the path of proxy_info.yml; absent means embedded defaults only. */
+    static final String FRAMEWORK_CONFIG_FILE = "otaproxy.config";
+    /** Framework property: how often to look at the file, in milliseconds. */
+    static final String FRAMEWORK_POLL_MS = "otaproxy.config.poll.ms";
+    /** Prefix of framework properties that override one YAML key each, as command-line flags do. */
+    static final String FRAMEWORK_OVERRIDE_PREFIX = "otaproxy.override.";
+
+    private ConfigKeys() {
+    }
+}

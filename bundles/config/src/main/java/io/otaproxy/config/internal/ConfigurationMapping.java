@@ -1,0 +1,82 @@
+package io.otaproxy.config.internal;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Maps a {@link ProxyInfo} onto the properties of each configuration this bundle owns. */
+final class ConfigurationMapping {
+
+    // A forward proxy relays the request target as opaque bytes; Jetty must not normalise or refuse it.
+    static final String URI_COMPLIANCE_UNSAFE = "UNSAFE";
+    // Large enough that a cached body leaves in big writes rather than Jetty's default small chunks.
+    static final int RESPONSE_BUFFER_BYTES = 65_536;
+    // Idle client connections close after this long: room for an OTA client's pauses, yet sockets get freed.
+    static final int IDLE_TIMEOUT_MS = 60_000;
+
+    private final String launchId;
+
+    /** @param launchId the framework's launch id ({@code org.osgi.framework.uuid}), used when init_cache is set */
+    ConfigurationMapping(final String launchId) {
+        this.launchId = launchId == null ? "" : launchId;
+    }
+
+    /** The singleton PIDs and their properties, in the order they are published. */
+    Map<String, Map<String, Object>> singletons(final ProxyInfo info) {
+        final Map<String, Map<String, Object>> pids = new LinkedHashMap<>();
+        pids.put(ConfigKeys.PROXY_PID, proxy(info));
+        pids.put(ConfigKeys.CACHE_PID, cache(info));
+        pids.put(ConfigKeys.DISK_PID, disk(info));
+        pids.put(ConfigKeys.EVICTION_PID, Map.of(ConfigKeys.EVICTION_POLICY, info.evictionPolicy()));
+        pids.put(ConfigKeys.LOGGING_PID, Map.of(ConfigKeys.LOGGING_LEVEL, info.logLevel()));
+        return pids;
+    }
+
+    /** The HTTP listener's factory configuration, or null when the proxy is disabled and must not listen. */
+    Map<String, Object> httpListener(final ProxyInfo info) {
+        if (!info.proxyEnabled()) {
+            return null;
+        }
+        final Map<String, Object> p = new LinkedHashMap<>();
+        p.put(ConfigKeys.HTTP_NAME, ConfigKeys.HTTP_CONFIG_NAME);
+        p.put(ConfigKeys.HTTP_HOST, info.listenAddr());
+        p.put(ConfigKeys.HTTP_PORT, info.listenPort());
+        p.put(ConfigKeys.HTTP_ENABLE, Boolean.TRUE);
+        p.put(ConfigKeys.HTTPS_ENABLE, Boolean.FALSE);
+        p.put(ConfigKeys.HTTP_URI_COMPLIANCE, URI_COMPLIANCE_UNSAFE);
+        p.put(ConfigKeys.HTTP_RESPONSE_BUFFER_SIZE, RESPONSE_BUFFER_BYTES);
+        p.put(ConfigKeys.HTTP_SEND_SERVER_HEADER, Boolean.FALSE);
+        p.put(ConfigKeys.HTTP_TIMEOUT, IDLE_TIMEOUT_MS);
+        return p;
+    }
+
+    private static Map<String, Object> proxy(final ProxyInfo info) {
+        final Map<String, Object> p = new LinkedHashMap<>();
+        p.put(ConfigKeys.PROXY_UPPER_PROXY, info.upperProxy());
+        p.put(ConfigKeys.PROXY_ENABLE_HTTPS, info.httpsEnabled());
+        p.put(ConfigKeys.PROXY_ENABLE_CACHE, info.cacheEnabled());
+        p.put(ConfigKeys.PROXY_LISTEN_ADDR, info.listenAddr());
+        p.put(ConfigKeys.PROXY_LISTEN_PORT, info.listenPort());
+        p.put(ConfigKeys.PROXY_CONNECT_TIMEOUT_MS, info.connectTimeoutMs());
+        p.put(ConfigKeys.PROXY_READ_TIMEOUT_MS, info.readTimeoutMs());
+        return p;
+    }
+
+    private Map<String, Object> cache(final ProxyInfo info) {
+        final Map<String, Object> p = new LinkedHashMap<>();
+        p.put(ConfigKeys.CACHE_DIR, info.cacheDir());
+        p.put(ConfigKeys.CACHE_ENABLE, info.cacheEnabled());
+        p.put(ConfigKeys.CACHE_INIT_ID, info.initCache() ? launchId : "");
+        p.put(ConfigKeys.CACHE_EXTERNAL_DIRS, info.externalCacheDirs().toArray(new String[0]));
+        return p;
+    }
+
+    private static Map<String, Object> disk(final ProxyInfo info) {
+        final Map<String, Object> p = new LinkedHashMap<>();
+        p.put(ConfigKeys.DISK_CACHE_DIR, info.cacheDir());
+        p.put(ConfigKeys.DISK_SOFT_LIMIT_PERCENT, info.softLimitPercent());
+        p.put(ConfigKeys.DISK_HARD_LIMIT_PERCENT, info.hardLimitPercent());
+        p.put(ConfigKeys.DISK_CACHE_MAX_BYTES, info.cacheMaxBytes());
+        p.put(ConfigKeys.DISK_POLL_INTERVAL_MS, info.diskPollIntervalMs());
+        return p;
+    }
+}

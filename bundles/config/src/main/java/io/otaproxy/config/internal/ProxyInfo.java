@@ -1,0 +1,294 @@
+package io.otaproxy.config.internal;
+
+import java.util.List;
+import java.util.Objects;
+
+/** An immutable, validated snapshot of proxy_info.yml with its overrides applied: what the proxy should run with. */
+final class ProxyInfo {
+
+    static final boolean DEFAULT_PROXY_ENABLED = true;
+    static final String DEFAULT_LISTEN_ADDR = "0.0.0.0";
+    // otaclient launches the reference on 8082 and child ECUs look for their upper proxy there.
+    static final int DEFAULT_LISTEN_PORT = 8082;
+    static final boolean DEFAULT_CACHE_ENABLED = true;
+    static final String DEFAULT_CACHE_DIR = "./ota-cache";
+    static final int DEFAULT_SOFT_LIMIT_PERCENT = 70;
+    static final int DEFAULT_HARD_LIMIT_PERCENT = 80;
+    static final String DEFAULT_LOG_LEVEL = "info";
+    static final int DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+    // The reference's socket read timeout (AIOHTTP_SOCKET_READ_TIMEOUT).
+    static final int DEFAULT_READ_TIMEOUT_MS = 16_000;
+    static final long DEFAULT_DISK_POLL_INTERVAL_MS = 2_000;
+    static final String DEFAULT_EVICTION_POLICY = "lru";
+
+    private final boolean proxyEnabled;
+    private final String listenAddr;
+    private final int listenPort;
+    private final boolean cacheEnabled;
+    private final String upperProxy;
+    private final boolean httpsEnabled;
+    private final String cacheDir;
+    private final boolean initCache;
+    private final List<String> externalCacheDirs;
+    private final int softLimitPercent;
+    private final int hardLimitPercent;
+    private final long cacheMaxBytes;
+    private final String logLevel;
+    private final int connectTimeoutMs;
+    private final int readTimeoutMs;
+    private final long diskPollIntervalMs;
+    private final String evictionPolicy;
+
+    private ProxyInfo(final Builder b) {
+        this.proxyEnabled = b.proxyEnabled;
+        this.listenAddr = Objects.requireNonNull(b.listenAddr, "listenAddr");
+        this.listenPort = b.listenPort;
+        this.cacheEnabled = b.cacheEnabled;
+        this.upperProxy = Objects.requireNonNull(b.upperProxy, "upperProxy");
+        this.httpsEnabled = b.httpsEnabled;
+        this.cacheDir = Objects.requireNonNull(b.cacheDir, "cacheDir");
+        this.initCache = b.initCache;
+        this.externalCacheDirs = List.copyOf(b.externalCacheDirs);
+        this.softLimitPercent = b.softLimitPercent;
+        this.hardLimitPercent = b.hardLimitPercent;
+        this.cacheMaxBytes = b.cacheMaxBytes;
+        this.logLevel = Objects.requireNonNull(b.logLevel, "logLevel");
+        this.connectTimeoutMs = b.connectTimeoutMs;
+        this.readTimeoutMs = b.readTimeoutMs;
+        this.diskPollIntervalMs = b.diskPollIntervalMs;
+        this.evictionPolicy = Objects.requireNonNull(b.evictionPolicy, "evictionPolicy");
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /** Whether the proxy listens at all; false means no HTTP listener. */
+    boolean proxyEnabled() {
+        return proxyEnabled;
+    }
+
+    String listenAddr() {
+        return listenAddr;
+    }
+
+    int listenPort() {
+        return listenPort;
+    }
+
+    boolean cacheEnabled() {
+        return cacheEnabled;
+    }
+
+    /** The upper proxy as {@code http://host[:port]}, or "" when this proxy goes to the origins itself. */
+    String upperProxy() {
+        return upperProxy;
+    }
+
+    /** Whether upstream requests are rewritten to https; always false when there is an upper proxy. */
+    boolean httpsEnabled() {
+        return httpsEnabled;
+    }
+
+    /** The cache directory as an absolute, normalized path. */
+    String cacheDir() {
+        return cacheDir;
+    }
+
+    boolean initCache() {
+        return initCache;
+    }
+
+    /** Read-only external cache mount points, absolute, without duplicates. */
+    List<String> externalCacheDirs() {
+        return externalCacheDirs;
+    }
+
+    int softLimitPercent() {
+        return softLimitPercent;
+    }
+
+    int hardLimitPercent() {
+        return hardLimitPercent;
+    }
+
+    /** The cap on the cache's own size in bytes; 0 when there is none. */
+    long cacheMaxBytes() {
+        return cacheMaxBytes;
+    }
+
+    /** One of trace, debug, info, warn, error. */
+    String logLevel() {
+        return logLevel;
+    }
+
+    int connectTimeoutMs() {
+        return connectTimeoutMs;
+    }
+
+    int readTimeoutMs() {
+        return readTimeoutMs;
+    }
+
+    long diskPollIntervalMs() {
+        return diskPollIntervalMs;
+    }
+
+    String evictionPolicy() {
+        return evictionPolicy;
+    }
+
+    @Override
+    public boolean equals(final Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof ProxyInfo)) {
+            return false;
+        }
+        final ProxyInfo other = (ProxyInfo) o;
+        return proxyEnabled == other.proxyEnabled && listenAddr.equals(other.listenAddr)
+                && listenPort == other.listenPort && cacheEnabled == other.cacheEnabled
+                && upperProxy.equals(other.upperProxy) && httpsEnabled == other.httpsEnabled
+                && cacheDir.equals(other.cacheDir) && initCache == other.initCache
+                && externalCacheDirs.equals(other.externalCacheDirs) && softLimitPercent == other.softLimitPercent
+                && hardLimitPercent == other.hardLimitPercent && cacheMaxBytes == other.cacheMaxBytes
+                && logLevel.equals(other.logLevel) && connectTimeoutMs == other.connectTimeoutMs
+                && readTimeoutMs == other.readTimeoutMs && diskPollIntervalMs == other.diskPollIntervalMs
+                && evictionPolicy.equals(other.evictionPolicy);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(proxyEnabled, listenAddr, listenPort, cacheEnabled, upperProxy, httpsEnabled, cacheDir,
+                initCache, externalCacheDirs, softLimitPercent, hardLimitPercent, cacheMaxBytes, logLevel,
+                connectTimeoutMs, readTimeoutMs, diskPollIntervalMs, evictionPolicy);
+    }
+
+    @Override
+    public String toString() {
+        return "listener " + (proxyEnabled ? listenAddr + ":" + listenPort : "disabled")
+                + ", upper proxy " + (upperProxy.isEmpty() ? "none" : upperProxy)
+                + ", https " + (httpsEnabled ? "on" : "off")
+                + ", cache " + (cacheEnabled ? "on" : "off") + " at " + cacheDir + (initCache ? " (wipe at start)" : "")
+                + ", external caches " + externalCacheDirs
+                + ", disk soft " + softLimitPercent + " % / hard " + hardLimitPercent + " %"
+                + ", cap " + (cacheMaxBytes == 0 ? "none" : cacheMaxBytes + " bytes")
+                + ", disk poll " + diskPollIntervalMs + " ms"
+                + ", timeouts connect " + connectTimeoutMs + " ms / read " + readTimeoutMs + " ms"
+                + ", eviction " + evictionPolicy + ", log level " + logLevel;
+    }
+
+    /** Collects the settings, starting from the embedded defaults (except the cache dir, which must be set). */
+    static final class Builder {
+        private boolean proxyEnabled = DEFAULT_PROXY_ENABLED;
+        private String listenAddr = DEFAULT_LISTEN_ADDR;
+        private int listenPort = DEFAULT_LISTEN_PORT;
+        private boolean cacheEnabled = DEFAULT_CACHE_ENABLED;
+        private String upperProxy = "";
+        private boolean httpsEnabled;
+        private String cacheDir;
+        private boolean initCache;
+        private List<String> externalCacheDirs = List.of();
+        private int softLimitPercent = DEFAULT_SOFT_LIMIT_PERCENT;
+        private int hardLimitPercent = DEFAULT_HARD_LIMIT_PERCENT;
+        private long cacheMaxBytes;
+        private String logLevel = DEFAULT_LOG_LEVEL;
+        private int connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
+        private int readTimeoutMs = DEFAULT_READ_TIMEOUT_MS;
+        private long diskPollIntervalMs = DEFAULT_DISK_POLL_INTERVAL_MS;
+        private String evictionPolicy = DEFAULT_EVICTION_POLICY;
+
+        private Builder() {
+        }
+
+        Builder proxyEnabled(final boolean value) {
+            proxyEnabled = value;
+            return this;
+        }
+
+        Builder listenAddr(final String value) {
+            listenAddr = value;
+            return this;
+        }
+
+        Builder listenPort(final int value) {
+            listenPort = value;
+            return this;
+        }
+
+        Builder cacheEnabled(final boolean value) {
+            cacheEnabled = value;
+            return this;
+        }
+
+        Builder upperProxy(final String value) {
+            upperProxy = value;
+            return this;
+        }
+
+        Builder httpsEnabled(final boolean value) {
+            httpsEnabled = value;
+            return this;
+        }
+
+        Builder cacheDir(final String value) {
+            cacheDir = value;
+            return this;
+        }
+
+        Builder initCache(final boolean value) {
+            initCache = value;
+            return this;
+        }
+
+        Builder externalCacheDirs(final List<String> value) {
+            externalCacheDirs = value;
+            return this;
+        }
+
+        Builder softLimitPercent(final int value) {
+            softLimitPercent = value;
+            return this;
+        }
+
+        Builder hardLimitPercent(final int value) {
+            hardLimitPercent = value;
+            return this;
+        }
+
+        Builder cacheMaxBytes(final long value) {
+            cacheMaxBytes = value;
+            return this;
+        }
+
+        Builder logLevel(final String value) {
+            logLevel = value;
+            return this;
+        }
+
+        Builder connectTimeoutMs(final int value) {
+            connectTimeoutMs = value;
+            return this;
+        }
+
+        Builder readTimeoutMs(final int value) {
+            readTimeoutMs = value;
+            return this;
+        }
+
+        Builder diskPollIntervalMs(final long value) {
+            diskPollIntervalMs = value;
+            return this;
+        }
+
+        Builder evictionPolicy(final String value) {
+            evictionPolicy = value;
+            return this;
+        }
+
+        ProxyInfo build() {
+            return new ProxyInfo(this);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.otaproxy.config.internal;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Paths;
+import java.util.Dictionary;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.Test;
+
+public final class ConfigurationPublisherTest {
+
+    private static final String HTTP_PID = "org.apache.felix.http~otaproxy";
+
+    private final ProxyInfoParser parser = new ProxyInfoParser(Paths.get("/srv/ota"));
+    private final FakeConfigurationAdmin configAdmin = new FakeConfigurationAdmin();
+    private final ConfigurationPublisher publisher =
+            new ConfigurationPublisher(configAdmin, new ConfigurationMapping("launch-42"));
+
+    private ProxyInfo parse(final String yaml) throws InvalidProxyInfoException {
+        return parser.parse(yaml, Map.of());
+    }
+
+    @Test
+    public void firstPublishCreatesAllSixConfigurations() throws Exception {
+        final ProxyInfo info = parse("upper_ota_proxy: http://10.0.0.1:8082\ninit_cache: true\n"
+                + "external_cache_dirs: [/media/usb]\ncache_max_bytes: 1K\n");
+        assertEquals(6, publisher.publish(info));
+        assertEquals(6, configAdmin.pids().size());
+
+        final Dictionary<String, Object> proxy = configAdmin.properties("io.otaproxy.proxy");
+        assertEquals("http://10.0.0.1:8082", proxy.get("upper.proxy"));
+        assertEquals(Boolean.FALSE, proxy.get("enable.https"));
+        assertEquals(Boolean.TRUE, proxy.get("enable.cache"));
+        assertEquals("0.0.0.0", proxy.get("listen.addr"));
+        assertEquals(8082, proxy.get("listen.port"));
+        assertEquals(10_000, proxy.get("upstream.connect.timeout.ms"));
+        assertEquals(16_000, proxy.get("upstream.read.timeout.ms"));
+
+        final Dictionary<String, Object> cache = configAdmin.properties("io.otaproxy.cache");
+        assertEquals("/srv/ota/ota-cache", cache.get("cache.dir"));
+        assertEquals(Boolean.TRUE, cache.get("enable.cache"));
+        assertEquals("launch-42", cache.get("init.cache.id"));
+        assertArrayEquals(new String[] {"/media/usb"}, (String[]) cache.get("external.cache.dirs"));
+
+        final Dictionary<String, Object> disk = configAdmin.properties("io.otaproxy.disk");
+        assertEquals("/srv/ota/ota-cache", disk.get("cache.dir"));
+        assertEquals(70, disk.get("soft.limit.percent"));
+        assertEquals(80, disk.get("hard.limit.percent"));
+        assertEquals(1024L, disk.get("cache.max.bytes"));
+        assertEquals(2_000L, disk.get("poll.interval.ms"));
+
+        assertEquals("lru", configAdmin.properties("io.otaproxy.eviction").get("policy"));
+        assertEquals("info", configAdmin.properties("io.otaproxy.logging").get("log.level"));
+
+        final Dictionary<String, Object> http = configAdmin.properties(HTTP_PID);
+        assertEquals("otaproxy", http.get("org.apache.felix.http.name"));
+        assertEquals("0.0.0.0", http.get("org.apache.felix.http.host"));
+        assertEquals(8082, http.get("org.osgi.service.http.port"));
+        assertEquals(Boolean.TRUE, http.get("org.apache.felix.http.enable"));
+        assertEquals(Boolean.FALSE, http.get("org.apache.felix.https.enable"));
+        assertEquals("UNSAFE", http.get("org.eclipse.jetty.UriComplianceMode"));
+        assertEquals(65_536, http.get("org.apache.felix.http.jetty.responseBufferSize"));
+        assertEquals(Boolean.FALSE, http.get("org.apache.felix.http.jetty.sendServerHeader"));
+        assertEquals(60_000, http.get("org.apache.felix.http.timeout"));
+    }
+
+    @Test
+    public void initCacheOffGivesNoLaunchId() throws Exception {
+        publisher.publish(parse(""));
+        assertEquals("", configAdmin.properties("io.otaproxy.cache").get("init.cache.id"));
+    }
+
+    @Test
+    public void anIdenticalPublishUpdatesNothing() throws Exception {
+        publisher.publish(parse("external_cache_dirs: [/a, /b]\n"));
+        final int before = configAdmin.totalUpdates();
+        assertEquals(0, publisher.publish(parse("external_cache_dirs: [/a, /b]\n")));
+        assertEquals(before, configAdmin.totalUpdates());
+    }
+
+    @Test
+    public void anIdenticalPublishByANewPublisherUpdatesNothing() throws Exception {
+        // a restarted config bundle finds its configurations already in place and must not restart Jetty
+        publisher.publish(parse("cache_max_bytes: 2G\n"));
+        final int before = configAdmin.totalUpdates();
+        final ConfigurationPublisher restarted =
+                new ConfigurationPublisher(configAdmin, new ConfigurationMapping("launch-42"));
+        assertEquals(0, restarted.publish(parse("cache_max_bytes: 2G\n")));
+        assertEquals(before, configAdmin.totalUpdates());
+    }
+
+    @Test
+    public void aSoftLimitChangeUpdatesOnlyTheDiskConfiguration() throws Exception {
+        publisher.publish(parse("disk_use_limit_soft_p: 70\n"));
+        assertEquals(1, publisher.publish(parse("disk_use_limit_soft_p: 60\n")));
+        assertEquals(2, configAdmin.updates("io.otaproxy.disk"));
+        assertEquals(60, configAdmin.properties("io.otaproxy.disk").get("soft.limit.percent"));
+        for (final String pid : List.of("io.otaproxy.proxy", "io.otaproxy.cache", "io.otaproxy.eviction",
+                "io.otaproxy.logging", HTTP_PID)) {
+            assertEquals(pid, 1, configAdmin.updates(pid));
+        }
+    }
+
+    @Test
+    public void aPortChangeUpdatesTheListener() throws Exception {
+        publisher.publish(parse(""));
+        publisher.publish(parse("local_ota_proxy_listen_port: 9000\n"));
+        assertEquals(2, configAdmin.updates(HTTP_PID));
+        assertEquals(9000, configAdmin.properties(HTTP_PID).get("org.osgi.service.http.port"));
+        assertEquals(9000, configAdmin.properties("io.otaproxy.proxy").get("listen.port"));
+    }
+
+    @Test
+    public void disablingTheProxyDeletesTheListener() throws Exception {
+        publisher.publish(parse(""));
+        assertEquals(1, publisher.publish(parse("enable_local_ota_proxy: false\n")));
+        assertEquals(1, configAdmin.deletions(HTTP_PID));
+        assertNull(configAdmin.properties(HTTP_PID));
+        assertEquals(5, configAdmin.pids().size());
+        // staying disabled deletes nothing more
+        assertEquals(0, publisher.publish(parse("enable_local_ota_proxy: false\n")));
+        assertEquals(1, configAdmin.deletions(HTTP_PID));
+        // enabling again brings the listener back
+        publisher.publish(parse("enable_local_ota_proxy: true\n"));
+        assertEquals(8082, configAdmin.properties(HTTP_PID).get("org.osgi.service.http.port"));
+    }
+
+    @Test
+    public void aForeignKeyCountsAsAChange() throws Exception {
+        publisher.publish(parse(""));
+        configAdmin.getConfiguration("io.otaproxy.eviction", "?")
+                .update(new java.util.Hashtable<>(Map.of("policy", "lru", "stray", "x")));
+        assertEquals(1, publisher.publish(parse("")));
+        assertNull(configAdmin.properties("io.otaproxy.eviction").get("stray"));
+    }
+
+    @Test
+    public void differencesIgnoreConfigAdminKeysAndCompareArraysByContent() {
+        final java.util.Hashtable<String, Object> current = new java.util.Hashtable<>();
+        current.put("service.pid", "x");
+        current.put("service.bundleLocation", "?");
+        current.put("dirs", new String[] {"/a"});
+        assertTrue(ConfigurationPublisher.differences(current, Map.of("dirs", new String[] {"/a"})).isEmpty());
+        assertEquals(List.of("dirs [/a] → [/b]"),
+                ConfigurationPublisher.differences(current, Map.of("dirs", new String[] {"/b"})));
+    }
+}

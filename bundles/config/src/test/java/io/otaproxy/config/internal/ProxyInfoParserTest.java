@@ -1,0 +1,304 @@
+package io.otaproxy.config.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.Test;
+
+public final class ProxyInfoParserTest {
+
+    private static final Path WORK = Paths.get("/srv/ota");
+    private final ProxyInfoParser parser = new ProxyInfoParser(WORK);
+
+    private ProxyInfo parse(final String yaml) throws InvalidProxyInfoException {
+        return parser.parse(yaml, Map.of());
+    }
+
+    private InvalidProxyInfoException refused(final String yaml, final Map<String, String> overrides) {
+        try {
+            final ProxyInfo info = parser.parse(yaml, overrides);
+            fail("accepted: " + info);
+            return null;
+        } catch (InvalidProxyInfoException e) {
+            return e;
+        }
+    }
+
+    private InvalidProxyInfoException refused(final String yaml) {
+        return refused(yaml, Map.of());
+    }
+
+    private static String lines(final String... lines) {
+        return String.join("\n", lines) + "\n";
+    }
+
+    @Test
+    public void emptyDocumentGivesTheDefaults() throws Exception {
+        final ProxyInfo info = parse("");
+        assertTrue(info.proxyEnabled());
+        assertEquals("0.0.0.0", info.listenAddr());
+        assertEquals(8082, info.listenPort());
+        assertTrue(info.cacheEnabled());
+        assertEquals("", info.upperProxy());
+        assertFalse(info.httpsEnabled());
+        assertEquals("/srv/ota/ota-cache", info.cacheDir());
+        assertFalse(info.initCache());
+        assertEquals(List.of(), info.externalCacheDirs());
+        assertEquals(70, info.softLimitPercent());
+        assertEquals(80, info.hardLimitPercent());
+        assertEquals(0, info.cacheMaxBytes());
+        assertEquals("info", info.logLevel());
+        assertEquals(10_000, info.connectTimeoutMs());
+        assertEquals(16_000, info.readTimeoutMs());
+        assertEquals(2_000, info.diskPollIntervalMs());
+        assertEquals("lru", info.evictionPolicy());
+        assertEquals(info, parser.defaults());
+    }
+
+    @Test
+    public void commentOnlyAndNullDocumentsGiveTheDefaults() throws Exception {
+        assertEquals(parser.defaults(), parse("# nothing here yet\n"));
+        assertEquals(parser.defaults(), parse("~\n"));
+        assertEquals(parser.defaults(), parse("---\n"));
+    }
+
+    @Test
+    public void readsEveryKey() throws Exception {
+        final ProxyInfo info = parse(lines(
+                "enable_local_ota_proxy: true",
+                "local_ota_proxy_listen_addr: 10.0.0.1",
+                "local_ota_proxy_listen_port: 9090",
+                "enable_local_ota_proxy_cache: false",
+                "upper_ota_proxy: http://10.0.0.254:8082/",
+                "external_nfs_cache_mnt_point: /mnt/nfs",
+                "cache_dir: cache/../blobs",
+                "init_cache: true",
+                "enable_https: false",
+                "disk_use_limit_soft_p: 60",
+                "disk_use_limit_hard_p: 90",
+                "cache_max_bytes: 1048576",
+                "log_level: DEBUG",
+                "upstream_connect_timeout_s: 2.5",
+                "upstream_read_timeout_s: 30",
+                "disk_poll_interval_s: 0.25",
+                "eviction_policy: size-weighted",
+                "external_cache_dirs: [/media/usb, relative/usb]"));
+        assertTrue(info.proxyEnabled());
+        assertEquals("10.0.0.1", info.listenAddr());
+        assertEquals(9090, info.listenPort());
+        assertFalse(info.cacheEnabled());
+        assertEquals("http://10.0.0.254:8082", info.upperProxy());
+        assertFalse(info.httpsEnabled());
+        assertEquals("/srv/ota/blobs", info.cacheDir());
+        assertTrue(info.initCache());
+        assertEquals(List.of("/media/usb", "/srv/ota/relative/usb", "/mnt/nfs"), info.externalCacheDirs());
+        assertEquals(60, info.softLimitPercent());
+        assertEquals(90, info.hardLimitPercent());
+        assertEquals(1_048_576, info.cacheMaxBytes());
+        assertEquals("debug", info.logLevel());
+        assertEquals(2_500, info.connectTimeoutMs());
+        assertEquals(30_000, info.readTimeoutMs());
+        assertEquals(250, info.diskPollIntervalMs());
+        assertEquals("size-weighted", info.evictionPolicy());
+    }
+
+    @Test
+    public void readsTheOldKeys() throws Exception {
+        final ProxyInfo info = parse(lines(
+                "gateway: true",
+                "enable_ota_proxy: false",
+                "local_server: [\"192.168.10.11\", 8083]"));
+        assertTrue(info.httpsEnabled());
+        assertFalse(info.proxyEnabled());
+        assertEquals("192.168.10.11", info.listenAddr());
+        assertEquals(8083, info.listenPort());
+    }
+
+    @Test
+    public void newKeysBeatOldKeys() throws Exception {
+        final ProxyInfo info = parse(lines(
+                "gateway: true",
+                "enable_https: false",
+                "enable_ota_proxy: false",
+                "enable_local_ota_proxy: true",
+                "local_server: [192.168.10.11, 8083]",
+                "local_ota_proxy_listen_port: 8090"));
+        assertFalse(info.httpsEnabled());
+        assertTrue(info.proxyEnabled());
+        // each half of local_server gives way only to its own new key
+        assertEquals("192.168.10.11", info.listenAddr());
+        assertEquals(8090, info.listenPort());
+    }
+
+    @Test
+    public void acceptsAFullOtaclientFile() throws Exception {
+        final ProxyInfo info = parse(lines(
+                "format_version: 1",
+                "enable_local_ota_proxy: true",
+                "upper_ota_proxy: \"http://10.0.0.1:8082\"",
+                "local_ota_proxy_listen_addr: \"0.0.0.0\"",
+                "local_ota_proxy_listen_port: 8082",
+                "enable_local_ota_proxy_cache: true",
+                "logging_server: \"http://10.0.0.1:8083\"",
+                "logging_server_grpc: \"http://10.0.0.1:8084\"",
+                "external_nfs_cache_mnt_point: null"));
+        assertEquals("http://10.0.0.1:8082", info.upperProxy());
+        assertEquals(List.of(), info.externalCacheDirs());
+    }
+
+    @Test
+    public void enableOtaProxyWithGatewayFalseLoads() throws Exception {
+        final ProxyInfo info = parse(lines("enable_ota_proxy: true", "gateway: false"));
+        assertTrue(info.proxyEnabled());
+        assertFalse(info.httpsEnabled());
+    }
+
+    @Test
+    public void ignoresUnknownKeys() throws Exception {
+        assertEquals(parser.defaults(), parse(lines("what_is_this: [1, 2]", "Enable_Https: true", "42: x")));
+    }
+
+    @Test
+    public void refusesInvalidYaml() {
+        assertNull(refused("enable_https: [true\n").key());
+        assertTrue(refused("a:\n\tb: 1\n").getMessage().startsWith("not valid YAML"));
+    }
+
+    @Test
+    public void refusesADocumentThatIsNotAMapping() {
+        assertTrue(refused("just a string\n").getMessage().contains("not a mapping"));
+        assertTrue(refused("- a\n- b\n").getMessage().contains("a list"));
+        assertTrue(refused("8082\n").getMessage().contains("a number"));
+    }
+
+    @Test
+    public void refusesDuplicateKeys() {
+        final InvalidProxyInfoException e = refused(lines("enable_https: true", "enable_https: false"));
+        assertTrue(e.getMessage(), e.getMessage().contains("duplicate key enable_https"));
+    }
+
+    @Test
+    public void refusesAWrongTypeNamingTheKey() {
+        final InvalidProxyInfoException e = refused("enable_https: \"true\"\n");
+        assertEquals("enable_https", e.key());
+        assertEquals("enable_https = \"true\" is not a boolean (true or false)", e.getMessage());
+        assertEquals("disk_use_limit_soft_p", refused("disk_use_limit_soft_p: \"60\"\n").key());
+        assertEquals("cache_dir", refused("cache_dir: 12\n").key());
+        assertEquals("external_cache_dirs[1]", refused("external_cache_dirs: [/a, 3]\n").key());
+        assertEquals("upstream_read_timeout_s", refused("upstream_read_timeout_s: soon\n").key());
+        assertEquals("log_level", refused("log_level: loud\n").key());
+        assertEquals("local_ota_proxy_listen_addr", refused("local_ota_proxy_listen_addr: localhost\n").key());
+        assertEquals("local_server", refused("local_server: [1.2.3.4]\n").key());
+    }
+
+    @Test
+    public void refusesEvenASupersededKeyOfTheWrongType() {
+        assertEquals("gateway", refused(lines("gateway: maybe", "enable_https: true")).key());
+    }
+
+    @Test
+    public void refusesOutOfRangeNumbers() {
+        assertEquals("local_ota_proxy_listen_port = 0 is out of range 1..65535",
+                refused("local_ota_proxy_listen_port: 0\n").getMessage());
+        assertEquals("local_ota_proxy_listen_port", refused("local_ota_proxy_listen_port: 65536\n").key());
+        assertEquals("disk_use_limit_hard_p", refused("disk_use_limit_hard_p: 101\n").key());
+        assertEquals("disk_use_limit_soft_p", refused("disk_use_limit_soft_p: 0\n").key());
+        assertEquals("upstream_connect_timeout_s", refused("upstream_connect_timeout_s: 0\n").key());
+        assertEquals("disk_poll_interval_s", refused("disk_poll_interval_s: -1\n").key());
+        assertEquals("cache_max_bytes", refused("cache_max_bytes: -5\n").key());
+    }
+
+    @Test
+    public void refusesSoftAboveHardNamingBoth() {
+        final InvalidProxyInfoException e = refused(lines("disk_use_limit_soft_p: 90", "disk_use_limit_hard_p: 80"));
+        assertEquals("disk_use_limit_soft_p = 90 is above disk_use_limit_hard_p = 80", e.getMessage());
+    }
+
+    @Test
+    public void refusesAnHttpsUpperProxy() {
+        final InvalidProxyInfoException e = refused("upper_ota_proxy: https://10.0.0.1:8443\n");
+        assertEquals("upper_ota_proxy", e.key());
+        assertTrue(e.getMessage().contains("https"));
+        assertEquals("upper_ota_proxy", refused("upper_ota_proxy: ftp://10.0.0.1\n").key());
+        assertEquals("upper_ota_proxy", refused("upper_ota_proxy: http://10.0.0.1:8082/path\n").key());
+    }
+
+    @Test
+    public void anUpperProxyTurnsHttpsOff() throws Exception {
+        final ProxyInfo info = parse(lines("enable_https: true", "upper_ota_proxy: http://10.0.0.1:8082"));
+        assertFalse(info.httpsEnabled());
+        assertTrue(parse(lines("enable_https: true", "upper_ota_proxy: \"\"")).httpsEnabled());
+    }
+
+    @Test
+    public void readsCacheMaxBytesSuffixes() throws Exception {
+        assertEquals(20L << 30, parse("cache_max_bytes: 20G\n").cacheMaxBytes());
+        assertEquals(512L << 10, parse("cache_max_bytes: \"512K\"\n").cacheMaxBytes());
+        assertEquals(3L << 20, parse("cache_max_bytes: 3m\n").cacheMaxBytes());
+        assertEquals(2L << 40, parse("cache_max_bytes: 2T\n").cacheMaxBytes());
+        assertEquals(0, parse("cache_max_bytes: 0\n").cacheMaxBytes());
+        assertEquals(0, parse("cache_max_bytes: null\n").cacheMaxBytes());
+        assertEquals("cache_max_bytes", refused("cache_max_bytes: 20X\n").key());
+        assertEquals("cache_max_bytes", refused("cache_max_bytes: 99999999999T\n").key());
+    }
+
+    @Test
+    public void acceptsThePortAsADigitString() throws Exception {
+        assertEquals(9000, parse("local_ota_proxy_listen_port: \"9000\"\n").listenPort());
+        assertEquals("local_ota_proxy_listen_port", refused("local_ota_proxy_listen_port: \"90x\"\n").key());
+    }
+
+    @Test
+    public void acceptsIpv6ListenAddresses() throws Exception {
+        assertEquals("::", parse("local_ota_proxy_listen_addr: \"::\"\n").listenAddr());
+        assertEquals("fe80::1", parse("local_ota_proxy_listen_addr: fe80::1\n").listenAddr());
+        assertEquals("local_ota_proxy_listen_addr", refused("local_ota_proxy_listen_addr: \"1.2.3.256\"\n").key());
+    }
+
+    @Test
+    public void overridesBeatTheFile() throws Exception {
+        final ProxyInfo info = parser.parse(lines(
+                "local_ota_proxy_listen_port: 8082",
+                "upper_ota_proxy: http://10.0.0.1:8082",
+                "enable_local_ota_proxy_cache: true",
+                "enable_local_ota_proxy: true",
+                "external_cache_dirs: [/a]"),
+                Map.of("local_ota_proxy_listen_port", "9000",
+                        "upper_ota_proxy", "",
+                        "enable_local_ota_proxy_cache", "false",
+                        "enable_ota_proxy", "FALSE",
+                        "disk_use_limit_soft_p", "50",
+                        "upstream_read_timeout_s", "1.5",
+                        "external_cache_dirs", "/x,/y"));
+        assertEquals(9000, info.listenPort());
+        assertEquals("", info.upperProxy());
+        assertFalse(info.cacheEnabled());
+        // an override of the old key still beats the file's new key: the command line is the operator's last word
+        assertFalse(info.proxyEnabled());
+        assertEquals(50, info.softLimitPercent());
+        assertEquals(1_500, info.readTimeoutMs());
+        assertEquals(List.of("/x", "/y"), info.externalCacheDirs());
+    }
+
+    @Test
+    public void aBadOverrideIsNamedAsTheFrameworkProperty() {
+        final InvalidProxyInfoException e = refused("", Map.of("enable_https", "yes"));
+        assertEquals("otaproxy.override.enable_https", e.key());
+    }
+
+    @Test
+    public void refusalMessagesStayOnOneLine() {
+        final InvalidProxyInfoException e = refused("eviction_policy: \"\\n\"\n");
+        assertFalse(e.getMessage(), e.getMessage().contains("\n"));
+        final InvalidProxyInfoException bad = refused("log_level: \"info\\nFAKE LOG LINE\"\n");
+        assertFalse(bad.getMessage(), bad.getMessage().contains("\n"));
+    }
+}
