@@ -1,0 +1,138 @@
+package io.otaproxy.proxy.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.Set;
+
+import jakarta.servlet.Servlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardTarget;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The forward proxy: takes {@code GET http://host/path} from ECUs and answers it from upstream. It runs only on
+ * ota-proxy's own HTTP server instance (the {@code otaproxy} factory configuration of the HTTP service), never on
+ * the platform's web server, and only once configured, so no request is ever served with defaults.
+ */
+@Component(service = Servlet.class, configurationPid = ProxyServlet.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Designate(ocd = ProxyServletConfig.class)
+@HttpWhiteboardServletPattern("/*")
+@HttpWhiteboardTarget("(org.apache.felix.http.name=otaproxy)")
+public final class ProxyServlet extends HttpServlet {
+
+    static final String PID = "io.otaproxy.proxy";
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyServlet.class);
+    private static final String ALLOW = "GET, HEAD";
+
+    /** Settings and the upstream client that goes with them; replaced whole on a configuration change. */
+    private transient volatile Relay relay;
+
+    @Activate
+    void activate(final ProxyServletConfig config) {
+        final ProxySettings settings = ProxySettings.from(config);
+        LOG.info("Activating proxy servlet: {}", settings);
+        relay = new Relay(settings);
+    }
+
+    @Modified
+    void modified(final ProxyServletConfig config) {
+        final ProxySettings settings = ProxySettings.from(config);
+        final Relay old = relay;
+        if (old != null && old.settings().equals(settings)) {
+            return;
+        }
+        LOG.info("Modifying proxy servlet: {}", settings);
+        relay = new Relay(settings);
+        if (old != null) {
+            old.retire(); // transfers in flight keep their connections and finish
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        LOG.info("Deactivating proxy servlet");
+        final Relay old = relay;
+        relay = null;
+        if (old != null) {
+            old.retire();
+        }
+    }
+
+    @Override
+    protected void service(final HttpServletRequest request, final HttpServletResponse response)
+            throws IOException {
+        final Relay current = relay;
+        if (current == null) {
+            sendError(response, 503, "ota-proxy is stopping");
+            return;
+        }
+        final String method = request.getMethod();
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            response.setHeader("Allow", ALLOW);
+            sendError(response, 405, "Method " + method + " is not supported by ota-proxy; use GET or HEAD.");
+            return;
+        }
+        final ProxyTarget target;
+        try {
+            target = targetOf(request, current.selfAddress());
+        } catch (final BadRequestException e) {
+            sendError(response, e.status(), e.getMessage());
+            return;
+        }
+        current.relay(request, response, target, method.equals("HEAD"));
+    }
+
+    /**
+     * Reads the request target. Jetty checks that Host equals the authority of an absolute-form target (400
+     * otherwise) and fills the authority of an origin-form target from Host, so Host is the authority as sent.
+     */
+    static ProxyTarget targetOf(final HttpServletRequest request, final SelfAddress self)
+            throws BadRequestException {
+        String authority = request.getHeader("Host");
+        if (authority == null || authority.isEmpty()) {
+            final String url = request.getRequestURL().toString();
+            final int start = url.indexOf("://") + 3;
+            final int end = url.indexOf('/', start);
+            authority = end < 0 ? url.substring(start) : url.substring(start, end);
+        }
+        final ProxyTarget target = ProxyTarget.of(request.getScheme(), authority, request.getRequestURI(),
+                request.getQueryString());
+        if (self.isSelf(target.host(), target.port())) {
+            throw new BadRequestException(400, "We are not HTTP server but a proxy server.");
+        }
+        return target;
+    }
+
+    /** A short plain-text error, before anything of the response has been sent. */
+    static void sendError(final HttpServletResponse response, final int status, final String message)
+            throws IOException {
+        if (response.isCommitted()) {
+            return;
+        }
+        response.resetBuffer();
+        response.setStatus(status);
+        response.setContentType("text/plain;charset=utf-8");
+        final byte[] body = (message + "\n").getBytes(StandardCharsets.UTF_8);
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+
+    static Set<String> connectionTokens(final HttpServletRequest request) {
+        return HeaderPolicy.connectionTokens(Collections.list(request.getHeaders("Connection")));
+    }
+}

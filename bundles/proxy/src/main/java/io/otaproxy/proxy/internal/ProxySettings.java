@@ -1,0 +1,92 @@
+package io.otaproxy.proxy.internal;
+
+import java.util.Objects;
+
+/**
+ * An immutable snapshot of the proxy servlet's configuration. A request reads the snapshot once at its start,
+ * so a live configuration change never alters a transfer half-way.
+ */
+final class ProxySettings {
+
+    private final String upperProxy;
+    private final boolean https;
+    private final boolean cache;
+    private final String listenAddr;
+    private final int listenPort;
+    private final int connectTimeoutMillis;
+    private final int readTimeoutMillis;
+
+    ProxySettings(final String upperProxy, final boolean https, final boolean cache, final String listenAddr,
+            final int listenPort, final int connectTimeoutMillis, final int readTimeoutMillis) {
+        this.upperProxy = upperProxy == null ? "" : upperProxy.trim();
+        this.https = https;
+        this.cache = cache;
+        this.listenAddr = listenAddr;
+        this.listenPort = listenPort;
+        this.connectTimeoutMillis = connectTimeoutMillis;
+        this.readTimeoutMillis = readTimeoutMillis;
+    }
+
+    static ProxySettings from(final ProxyServletConfig config) {
+        return new ProxySettings(config.upper_proxy(), config.enable_https(), config.enable_cache(),
+                config.listen_addr(), config.listen_port(), config.upstream_connect_timeout_ms(),
+                config.upstream_read_timeout_ms());
+    }
+
+    /** The upper proxy URL, or the empty string for direct connections. */
+    String upperProxy() {
+        return upperProxy;
+    }
+
+    boolean hasUpperProxy() {
+        return !upperProxy.isEmpty();
+    }
+
+    /**
+     * Whether http targets are fetched over https. Never through an upper proxy: that would need CONNECT, which an
+     * upper ota-proxy refuses (a known failure of the reference).
+     */
+    boolean upgradeToHttps() {
+        return https && !hasUpperProxy();
+    }
+
+    boolean cache() {
+        return cache;
+    }
+
+    String listenAddr() {
+        return listenAddr;
+    }
+
+    int listenPort() {
+        return listenPort;
+    }
+
+    int connectTimeoutMillis() {
+        return connectTimeoutMillis;
+    }
+
+    int readTimeoutMillis() {
+        return readTimeoutMillis;
+    }
+
+    @Override
+    public boolean equals(final Object o) {
+        return o instanceof ProxySettings other && upperProxy.equals(other.upperProxy) && https == other.https
+                && cache == other.cache && listenAddr.equals(other.listenAddr) && listenPort == other.listenPort
+                && connectTimeoutMillis == other.connectTimeoutMillis && readTimeoutMillis == other.readTimeoutMillis;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(upperProxy, https, cache, listenAddr, listenPort, connectTimeoutMillis,
+                readTimeoutMillis);
+    }
+
+    @Override
+    public String toString() {
+        return "upstream " + (hasUpperProxy() ? "via " + upperProxy : "direct") + ", https "
+                + (upgradeToHttps() ? "on" : "off") + ", cache " + (cache ? "on" : "off") + ", connect timeout "
+                + connectTimeoutMillis + " ms, read timeout " + readTimeoutMillis + " ms";
+    }
+}

@@ -1,0 +1,165 @@
+package io.otaproxy.proxy.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import io.otaproxy.proxy.internal.upstream.UpstreamClient;
+import io.otaproxy.proxy.internal.upstream.UpstreamConnectException;
+import io.otaproxy.proxy.internal.upstream.UpstreamException;
+import io.otaproxy.proxy.internal.upstream.UpstreamRequest;
+import io.otaproxy.proxy.internal.upstream.UpstreamResponse;
+import io.otaproxy.proxy.internal.upstream.UpstreamSettings;
+import io.otaproxy.proxy.internal.upstream.UpstreamTarget;
+import io.otaproxy.proxy.internal.upstream.UpstreamTimeoutException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Relays one request to upstream and streams the answer back as it arrives. Owns the upstream client for one
+ * configuration; a configuration change makes a new Relay and retires this one once its transfers end.
+ */
+final class Relay {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
+
+    /** Large enough that a fast upstream fills Jetty's 64 KiB output buffer in one write. */
+    private static final int COPY_BUFFER = 64 * 1024;
+
+    private final ProxySettings settings;
+    private final SelfAddress selfAddress;
+    private final UpstreamClient client;
+
+    Relay(final ProxySettings settings) {
+        this.settings = settings;
+        this.selfAddress = new SelfAddress(settings.listenAddr(), settings.listenPort());
+        this.client = new UpstreamClient(upstreamSettings(settings));
+    }
+
+    private static UpstreamSettings upstreamSettings(final ProxySettings settings) {
+        return UpstreamSettings.builder()
+                .upperProxy(settings.hasUpperProxy() ? settings.upperProxy() : null)
+                .connectTimeoutMillis(settings.connectTimeoutMillis())
+                .readTimeoutMillis(settings.readTimeoutMillis())
+                .build();
+    }
+
+    ProxySettings settings() {
+        return settings;
+    }
+
+    SelfAddress selfAddress() {
+        return selfAddress;
+    }
+
+    /** Stops pooling connections; transfers in flight finish on the connections they hold. */
+    void retire() {
+        client.close();
+    }
+
+    void relay(final HttpServletRequest request, final HttpServletResponse response, final ProxyTarget target,
+            final boolean head) throws IOException {
+        final ProxyTarget upstreamTarget = settings.upgradeToHttps() ? target.withScheme("https") : target;
+        final UpstreamResponse upstream;
+        try {
+            upstream = client.send(new UpstreamRequest(head ? "HEAD" : "GET",
+                    new UpstreamTarget(upstreamTarget.scheme(), upstreamTarget.host(), upstreamTarget.port(),
+                            upstreamTarget.authority(), upstreamTarget.rawPathAndQuery()),
+                    requestHeaders(request)));
+        } catch (final UpstreamTimeoutException e) {
+            LOG.debug("{}: upstream timed out: {}", target, e.getMessage());
+            ProxyServlet.sendError(response, 504, "Upstream timed out: " + e.getMessage());
+            return;
+        } catch (final UpstreamConnectException e) {
+            LOG.debug("{}: upstream unreachable: {}", target, e.getMessage());
+            ProxyServlet.sendError(response, 502, "Failed to connect to remote: " + e.getMessage());
+            return;
+        } catch (final UpstreamException e) {
+            LOG.debug("{}: bad upstream response: {}", target, e.getMessage());
+            ProxyServlet.sendError(response, 502, "Bad response from remote: " + e.getMessage());
+            return;
+        } catch (final IllegalArgumentException e) {
+            ProxyServlet.sendError(response, 400, "Invalid request: " + e.getMessage());
+            return;
+        }
+        try (upstream) {
+            copyHead(upstream, response);
+            if (!head) {
+                copyBody(upstream, response, target);
+            }
+        }
+    }
+
+    private List<Map.Entry<String, String>> requestHeaders(final HttpServletRequest request) {
+        final Set<String> connection = ProxyServlet.connectionTokens(request);
+        final List<Map.Entry<String, String>> headers = new ArrayList<>();
+        for (final String name : Collections.list(request.getHeaderNames())) {
+            if (HeaderPolicy.forwardRequestHeader(name, connection, settings.hasUpperProxy())) {
+                for (final String value : Collections.list(request.getHeaders(name))) {
+                    headers.add(Map.entry(name, value));
+                }
+            }
+        }
+        return headers;
+    }
+
+    private static void copyHead(final UpstreamResponse upstream, final HttpServletResponse response) {
+        response.setStatus(upstream.status());
+        final Set<String> connection = HeaderPolicy.connectionTokens(upstream.headers().values("Connection"));
+        for (final Map.Entry<String, String> header : upstream.headers().all()) {
+            if (HeaderPolicy.forwardResponseHeader(header.getKey(), connection)) {
+                response.addHeader(header.getKey(), header.getValue());
+            }
+        }
+        if (upstream.contentLength() >= 0) {
+            response.setContentLengthLong(upstream.contentLength());
+        }
+    }
+
+    /**
+     * Streams the body. A failure of upstream after the response has started must not look like a complete
+     * response, so it is rethrown: the container then aborts the connection instead of ending the body cleanly.
+     */
+    private static void copyBody(final UpstreamResponse upstream, final HttpServletResponse response,
+            final ProxyTarget target) throws IOException {
+        final InputStream in = upstream.body();
+        final OutputStream out = response.getOutputStream();
+        final byte[] buffer = new byte[COPY_BUFFER];
+        long copied = 0;
+        int n;
+        while (true) {
+            try {
+                n = in.read(buffer);
+            } catch (final IOException e) {
+                upstream.abort();
+                LOG.warn("{}: upstream failed after {} bytes, aborting the client connection: {}", target, copied,
+                        e.toString());
+                throw new UpstreamAbortedException(target + ": upstream failed after " + copied + " bytes", e);
+            }
+            if (n < 0) {
+                break;
+            }
+            try {
+                out.write(buffer, 0, n);
+                // send what we have when upstream pauses, so a slow download still streams
+                if (in.available() == 0) {
+                    out.flush();
+                }
+            } catch (final IOException e) {
+                upstream.abort();
+                LOG.debug("{}: client went away after {} bytes", target, copied);
+                return;
+            }
+            copied += n;
+        }
+    }
+}

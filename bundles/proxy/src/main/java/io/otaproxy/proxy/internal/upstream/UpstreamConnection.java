@@ -1,0 +1,69 @@
+package io.otaproxy.proxy.internal.upstream;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+
+/** One open socket to a route with its buffered streams, as borrowed from and returned to the pool. */
+final class UpstreamConnection {
+
+    private final Route route;
+    private final Socket socket;
+    private final HttpInput input;
+    private final OutputStream output;
+    private long idleSinceNanos;
+
+    UpstreamConnection(final Route route, final Socket socket) throws IOException {
+        this.route = route;
+        this.socket = socket;
+        this.input = new HttpInput(socket.getInputStream());
+        // a request head is small; the buffer just makes it one write
+        this.output = new BufferedOutputStream(socket.getOutputStream(), 8 * 1024);
+    }
+
+    Route route() {
+        return route;
+    }
+
+    HttpInput input() {
+        return input;
+    }
+
+    OutputStream output() {
+        return output;
+    }
+
+    void markIdle() {
+        idleSinceNanos = System.nanoTime();
+    }
+
+    long idleNanos() {
+        return System.nanoTime() - idleSinceNanos;
+    }
+
+    /** Cheap check before reuse: open, and no stray bytes waiting (which would be a protocol error). */
+    boolean looksUsable() {
+        if (socket.isClosed() || socket.isInputShutdown() || socket.isOutputShutdown()) {
+            return false;
+        }
+        try {
+            return input.buffered() == 0 && socket.getInputStream().available() == 0;
+        } catch (final IOException e) {
+            return false;
+        }
+    }
+
+    void close() {
+        try {
+            socket.close();
+        } catch (final IOException e) {
+            // nothing to do about a failing close
+        }
+    }
+
+    @Override
+    public String toString() {
+        return route + " (local port " + socket.getLocalPort() + ")";
+    }
+}

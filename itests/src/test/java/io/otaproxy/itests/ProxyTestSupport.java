@@ -1,0 +1,141 @@
+package io.otaproxy.itests;
+
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.options;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+import javax.inject.Inject;
+
+import io.otaproxy.testing.RawHttpClient;
+
+import org.junit.Before;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/**
+ * Starts the real bundle set (exactly the features list) in a forked Felix with a proxy_info.yml of the test's
+ * own, and waits until the proxy answers. Each test class gets a fresh framework, a free port and a fresh cache.
+ */
+public abstract class ProxyTestSupport {
+
+    @Inject
+    protected BundleContext context;
+
+    @Inject
+    protected ConfigurationAdmin configAdmin;
+
+    @Configuration
+    public Option[] configuration() throws IOException {
+        final Path work = Files.createTempDirectory("ota-proxy-it-");
+        final int port = freePort();
+        final Path yml = work.resolve("proxy_info.yml");
+        Files.writeString(yml, baseYaml(port, work), StandardCharsets.UTF_8);
+        final List<Option> options = new ArrayList<>();
+        final File[] jars = Objects.requireNonNull(new File(System.getProperty("otaproxy.bundles.dir")).listFiles(),
+                "bundles dir");
+        Arrays.sort(jars);
+        for (final File jar : jars) {
+            final String name = jar.getName();
+            // slf4j binds its provider once: SPI Fly, ASM and slf4j must start before anything logs
+            final boolean early = name.startsWith("org.apache.aries.spifly") || name.startsWith("asm")
+                    || name.startsWith("slf4j");
+            options.add(bundle(jar.toURI().toString()).startLevel(early ? 1 : 4));
+        }
+        options.add(junitBundles());
+        options.add(cleanCaches(true));
+        options.add(frameworkProperty("otaproxy.config").value(yml.toString()));
+        options.add(frameworkProperty("otaproxy.config.poll.ms").value("100"));
+        // the platform's own HTTP server stays off; the proxy runs on its own instance
+        options.add(frameworkProperty("org.apache.felix.http.enable").value("false"));
+        options.add(systemProperty("pax.exam.osgi.unresolved.fail").value("true"));
+        options.add(systemProperty("otaproxy.it.port").value(Integer.toString(port)));
+        options.add(systemProperty("otaproxy.it.work").value(work.toString()));
+        options.add(systemProperty("org.slf4j.simpleLogger.defaultLogLevel").value("info"));
+        options.add(systemProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty").value("warn"));
+        return options(options.toArray(new Option[0]));
+    }
+
+    /** The proxy_info.yml every test class starts from. */
+    static String baseYaml(final int port, final Path work) {
+        return "enable_local_ota_proxy: true\n"
+                + "local_ota_proxy_listen_addr: 127.0.0.1\n"
+                + "local_ota_proxy_listen_port: " + port + "\n"
+                + "cache_dir: " + work.resolve("cache") + "\n"
+                + "upstream_connect_timeout_s: 2\n"
+                + "upstream_read_timeout_s: 2\n";
+    }
+
+    protected static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    protected int proxyPort() {
+        return Integer.getInteger("otaproxy.it.port");
+    }
+
+    protected Path work() {
+        return Path.of(System.getProperty("otaproxy.it.work"));
+    }
+
+    protected Path yaml() {
+        return work().resolve("proxy_info.yml");
+    }
+
+    /** Replaces proxy_info.yml atomically, as an operator's editor or a provisioning tool would. */
+    protected void writeYaml(final String content) throws IOException {
+        final Path tmp = work().resolve("proxy_info.yml.tmp");
+        Files.writeString(tmp, content, StandardCharsets.UTF_8);
+        Files.move(tmp, yaml(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Waits until the proxy answers a request addressed to itself (the ECUs' readiness probe) with 400. */
+    @Before
+    public void awaitProxy() throws Exception {
+        awaitProxyOn(proxyPort());
+    }
+
+    protected static void awaitProxyOn(final int port) throws InterruptedException {
+        final long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try {
+                final RawHttpClient.Response r = RawHttpClient.exchange(port, "GET", "/", true);
+                if (r.status == 400) {
+                    return;
+                }
+            } catch (final IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("proxy did not start answering on port " + port);
+    }
+
+    protected Bundle installedBundle(final String symbolicName) {
+        for (final Bundle b : context.getBundles()) {
+            if (symbolicName.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        throw new AssertionError("no bundle " + symbolicName);
+    }
+}

@@ -1,0 +1,236 @@
+package io.otaproxy.runtime;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.ServiceLoader;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.Filter;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * Starts the Felix framework with the bundles embedded in the jar, in start levels that bind logging before
+ * anything logs and deliver the configuration before the proxy listens.
+ */
+final class EmbeddedFramework {
+
+    /** Where the build puts the bundle set inside the jar. */
+    private static final String BUNDLE_DIR = "bundles/";
+    private static final String LISTENER_FILTER = "(&(objectClass=org.osgi.service.servlet.runtime.HttpServiceRuntime)"
+            + "(org.apache.felix.http.name=otaproxy))";
+    private static final int FINAL_START_LEVEL = 10;
+
+    private final LaunchOptions options;
+    private volatile Framework framework;
+    private Path storage;
+
+    EmbeddedFramework(final LaunchOptions options) {
+        this.options = options;
+    }
+
+    void start() throws Exception {
+        storage = Files.createTempDirectory("ota-proxy-felix-");
+        final Map<String, String> props = frameworkProperties();
+        final FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).iterator().next();
+        final Framework fw = factory.newFramework(props);
+        fw.init();
+        framework = fw;
+        final BundleContext context = fw.getBundleContext();
+        final List<Bundle> installed = new ArrayList<>();
+        for (final String jar : embeddedBundles()) {
+            try (InputStream in = openEmbedded(jar)) {
+                final Bundle bundle = context.installBundle("embedded:" + jar, in);
+                bundle.adapt(BundleStartLevel.class).setStartLevel(startLevel(bundle.getSymbolicName()));
+                installed.add(bundle);
+            }
+        }
+        for (final Bundle bundle : installed) {
+            if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                bundle.start();
+            }
+        }
+        fw.start();
+        raiseStartLevel(fw);
+        checkAllActive(installed);
+        reportListener(context);
+    }
+
+    /** Raises the start level and waits for it, so a bundle that fails to start is known before serving. */
+    private static void raiseStartLevel(final Framework fw) throws InterruptedException {
+        final CountDownLatch reached = new CountDownLatch(1);
+        fw.adapt(FrameworkStartLevel.class).setStartLevel(FINAL_START_LEVEL, event -> {
+            if (event.getType() == FrameworkEvent.STARTLEVEL_CHANGED) {
+                reached.countDown();
+            }
+        });
+        if (!reached.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the framework did not reach start level " + FINAL_START_LEVEL);
+        }
+    }
+
+    /** A bundle set with a bundle that did not start is not a working proxy: refuse to run half of it. */
+    private static void checkAllActive(final List<Bundle> installed) throws BundleException {
+        final List<String> broken = new ArrayList<>();
+        for (final Bundle bundle : installed) {
+            if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null && bundle.getState() != Bundle.ACTIVE) {
+                broken.add(bundle.getSymbolicName());
+            }
+        }
+        if (!broken.isEmpty()) {
+            throw new BundleException("bundles did not start: " + broken);
+        }
+    }
+
+    private Map<String, String> frameworkProperties() throws IOException {
+        final Map<String, String> props = new HashMap<>();
+        final Properties defaults = new Properties();
+        try (InputStream in = EmbeddedFramework.class.getResourceAsStream("/framework.properties")) {
+            if (in != null) {
+                defaults.load(in);
+            }
+        }
+        defaults.forEach((k, v) -> props.put((String) k, (String) v));
+        props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
+        props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        props.put("org.osgi.framework.startlevel.beginning", "1"); // raised once everything is installed
+        if (options.configFile() != null) {
+            props.put("otaproxy.config", Path.of(options.configFile()).toAbsolutePath().normalize().toString());
+        }
+        options.overrides().forEach((key, value) -> props.put("otaproxy.override." + key, value));
+        // -Dkey=value on the command line wins over the embedded defaults
+        System.getProperties().forEach((k, v) -> {
+            final String key = (String) k;
+            if (defaults.containsKey(key) || key.startsWith("otaproxy.") || key.startsWith("org.apache.felix.")) {
+                props.put(key, (String) v);
+            }
+        });
+        return props;
+    }
+
+    /** Lists the bundles embedded under bundles/ in this jar (or in the classes directory when run from a build). */
+    private static List<String> embeddedBundles() throws IOException {
+        final Path source;
+        try {
+            source = Path.of(EmbeddedFramework.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (final java.net.URISyntaxException e) {
+            throw new IOException("cannot locate the launcher jar", e);
+        }
+        final List<String> names = new ArrayList<>();
+        if (Files.isDirectory(source)) {
+            try (Stream<Path> files = Files.list(source.resolve(BUNDLE_DIR))) {
+                files.map(f -> f.getFileName().toString()).forEach(names::add);
+            }
+        } else {
+            try (JarFile jar = new JarFile(source.toFile())) {
+                jar.stream().map(JarEntry::getName)
+                        .filter(n -> n.startsWith(BUNDLE_DIR) && n.length() > BUNDLE_DIR.length())
+                        .map(n -> n.substring(BUNDLE_DIR.length())).forEach(names::add);
+            }
+        }
+        // installing in name order makes bundle ids, and so the start order within a level, predictable
+        return names.stream().filter(n -> n.endsWith(".jar") && !n.contains("/")).sorted().toList();
+    }
+
+    private static InputStream openEmbedded(final String jar) throws IOException {
+        final URL url = EmbeddedFramework.class.getResource("/" + BUNDLE_DIR + jar);
+        if (url == null) {
+            throw new IOException("embedded bundle missing: " + jar);
+        }
+        return url.openStream();
+    }
+
+    /**
+     * slf4j binds its provider once: SPI Fly and ASM must be running before slf4j, and slf4j before anything that
+     * logs. ConfigAdmin comes before the components so that their configurations wait for them.
+     */
+    static int startLevel(final String symbolicName) {
+        if (symbolicName == null) {
+            return FINAL_START_LEVEL;
+        }
+        if (symbolicName.startsWith("org.apache.aries.spifly") || symbolicName.startsWith("org.objectweb.asm")) {
+            return 1;
+        }
+        if (symbolicName.startsWith("slf4j.")) {
+            return 2;
+        }
+        if (symbolicName.equals("org.apache.felix.configadmin")) {
+            return 5;
+        }
+        return FINAL_START_LEVEL;
+    }
+
+    /** Logs the proxy's address once its listener is up: the one line an operator looks for. */
+    private static void reportListener(final BundleContext context) throws InvalidSyntaxException {
+        final Filter filter = FrameworkUtil.createFilter(LISTENER_FILTER);
+        final ServiceTracker<Object, Object> tracker = new ServiceTracker<>(context, filter, null) {
+            @Override
+            public Object addingService(final ServiceReference<Object> reference) {
+                final Object endpoint = reference.getProperty("osgi.http.endpoint");
+                final String where = endpoint instanceof String[] a && a.length > 0 ? String.join(", ", a)
+                        : String.valueOf(endpoint);
+                System.err.println("[ota-proxy] INFO listening on " + where);
+                return reference;
+            }
+        };
+        tracker.open();
+    }
+
+    void awaitStop() throws InterruptedException {
+        final Framework fw = framework;
+        if (fw != null) {
+            fw.waitForStop(0);
+        }
+    }
+
+    /** Stops the framework: components deactivate, so the cache is left consistent on disk. */
+    void stop() {
+        final Framework fw = framework;
+        if (fw == null) {
+            return;
+        }
+        try {
+            fw.stop();
+            fw.waitForStop(TimeUnit.SECONDS.toMillis(30));
+        } catch (final BundleException | InterruptedException e) {
+            System.err.println("ota-proxy: stopping the framework failed: " + e);
+        } finally {
+            deleteStorage();
+        }
+    }
+
+    private void deleteStorage() {
+        if (storage == null) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(storage)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (final IOException e) {
+            // the framework storage is in the temp directory; leaving it behind is harmless
+        }
+    }
+}

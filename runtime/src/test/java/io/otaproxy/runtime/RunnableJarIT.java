@@ -1,0 +1,144 @@
+package io.otaproxy.runtime;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.otaproxy.testing.RawHttpClient;
+import io.otaproxy.testing.TestData;
+import io.otaproxy.testing.TestOrigin;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** End-to-end: the packaged jar as a real process, driven over HTTP, stopped with SIGTERM. */
+public class RunnableJarIT {
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private TestOrigin origin;
+    private Process process;
+    private final List<String> output = Collections.synchronizedList(new ArrayList<>());
+    private final CountDownLatch listening = new CountDownLatch(1);
+    private Thread reader;
+
+    @Before
+    public void startOrigin() throws IOException {
+        origin = TestOrigin.start();
+    }
+
+    @After
+    public void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        origin.close();
+    }
+
+    private void launch(final Path workDir, final String... args) throws IOException, InterruptedException {
+        final List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                System.getProperty("otaproxy.jar")));
+        command.addAll(List.of(args));
+        process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
+        reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    output.add(line);
+                    if (line.contains("listening on")) {
+                        listening.countDown();
+                    }
+                }
+            } catch (final IOException e) {
+                // the process ended
+            }
+        }, "ota-proxy-output");
+        reader.setDaemon(true);
+        reader.start();
+        assertTrue("no 'listening on' line; output: " + output, listening.await(60, TimeUnit.SECONDS));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private void assertStopsCleanlyOnSigterm() throws InterruptedException {
+        process.destroy(); // SIGTERM
+        assertTrue("exits after SIGTERM", process.waitFor(30, TimeUnit.SECONDS));
+        reader.join(10_000); // the last lines may still be in the pipe
+        final int code = process.exitValue();
+        assertTrue("exit code " + code + " after SIGTERM; output: " + output, code == 0 || code == 143);
+        assertTrue("deactivation is logged: " + output,
+                output.stream().anyMatch(l -> l.contains("Deactivating proxy servlet")));
+    }
+
+    @Test
+    public void servesWithFlagsAndStopsOnSigterm() throws Exception {
+        final int port = freePort();
+        final Path cache = tmp.newFolder("cache").toPath();
+        launch(tmp.getRoot().toPath(), "--host", "127.0.0.1", "--port", Integer.toString(port), "--cache-dir",
+                cache.toString());
+        assertTrue(output.stream().anyMatch(l -> l.contains("listening on") && l.contains(":" + port)));
+        final byte[] body = TestData.generate(2_000_000, 11);
+        origin.put("/file", body);
+        final RawHttpClient.Response r = RawHttpClient.get(port, origin.url("/file"));
+        assertEquals(200, r.status);
+        assertArrayEquals(body, r.body);
+        assertEquals(400, RawHttpClient.exchange(port, "GET", "/", true).status);
+        assertStopsCleanlyOnSigterm();
+    }
+
+    @Test
+    public void aFlagOverridesTheConfigurationFile() throws Exception {
+        final int filePort = freePort();
+        final int flagPort = freePort();
+        final Path yml = tmp.newFile("proxy_info.yml").toPath();
+        Files.writeString(yml, "enable_local_ota_proxy: true\nlocal_ota_proxy_listen_addr: 127.0.0.1\n"
+                + "local_ota_proxy_listen_port: " + filePort + "\ncache_dir: " + tmp.getRoot().toPath().resolve("c")
+                + "\nunknown_key_from_a_newer_otaclient: 1\n");
+        launch(tmp.getRoot().toPath(), "--config", yml.toString(), "--port", Integer.toString(flagPort));
+        origin.put("/x", new byte[] {7});
+        assertEquals(200, RawHttpClient.get(flagPort, origin.url("/x")).status);
+        assertStopsCleanlyOnSigterm();
+    }
+
+    @Test
+    public void runsWithNoFileAndNoFlagsOnTheEmbeddedDefaults() throws Exception {
+        boolean free;
+        try (ServerSocket probe = new ServerSocket(8082)) {
+            free = true;
+        } catch (final IOException e) {
+            free = false;
+        }
+        assumeTrue("port 8082 is taken on this machine", free);
+        final Path cwd = tmp.newFolder("cwd").toPath();
+        launch(cwd);
+        assertTrue(output.stream().anyMatch(l -> l.contains("listening on") && l.contains(":8082")));
+        origin.put("/default", new byte[] {1, 2, 3});
+        assertEquals(200, RawHttpClient.get(8082, origin.url("/default")).status);
+        assertTrue("cache directory ./ota-cache is created", Files.isDirectory(cwd.resolve("ota-cache")));
+        assertStopsCleanlyOnSigterm();
+    }
+}
