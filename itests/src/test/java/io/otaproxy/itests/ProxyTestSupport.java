@@ -23,6 +23,7 @@ import javax.inject.Inject;
 
 import io.otaproxy.testing.RawHttpClient;
 
+import org.junit.After;
 import org.junit.Before;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
@@ -112,6 +113,12 @@ public abstract class ProxyTestSupport {
     @Before
     public void awaitProxy() throws Exception {
         awaitProxyOn(proxyPort());
+    }
+
+    /** With a framework per test method the file outlives the test: leave it as the next test expects it. */
+    @After
+    public void restoreYaml() throws IOException {
+        writeYaml(baseYaml(proxyPort(), work()));
     }
 
     protected static void awaitProxyOn(final int port) throws InterruptedException {

@@ -85,7 +85,8 @@ public class RunnableJarIT {
     }
 
     private void assertStopsCleanlyOnSigterm() throws InterruptedException {
-        process.destroy(); // SIGTERM
+        // SIGTERM through the handle: Process.destroy() would also close our end of its output pipe
+        process.toHandle().destroy();
         assertTrue("exits after SIGTERM", process.waitFor(30, TimeUnit.SECONDS));
         reader.join(10_000); // the last lines may still be in the pipe
         final int code = process.exitValue();

@@ -92,9 +92,9 @@ final class Relay {
             return;
         }
         try (upstream) {
-            copyHead(upstream, response);
+            copyHead(upstream, response, !head && "HTTP/1.1".equals(request.getProtocol()));
             if (!head) {
-                copyBody(upstream, response, target);
+                copyBody(upstream, request, response, target);
             }
         }
     }
@@ -112,7 +112,8 @@ final class Relay {
         return headers;
     }
 
-    private static void copyHead(final UpstreamResponse upstream, final HttpServletResponse response) {
+    private static void copyHead(final UpstreamResponse upstream, final HttpServletResponse response,
+            final boolean chunkable) {
         response.setStatus(upstream.status());
         final Set<String> connection = HeaderPolicy.connectionTokens(upstream.headers().values("Connection"));
         for (final Map.Entry<String, String> header : upstream.headers().all()) {
@@ -122,6 +123,10 @@ final class Relay {
         }
         if (upstream.contentLength() >= 0) {
             response.setContentLengthLong(upstream.contentLength());
+        } else if (chunkable) {
+            // Without a length, a client that asked to close would get a body ended by the close, and an abort
+            // would look like a clean end. Chunked framing keeps an abort visible: no terminating chunk.
+            response.setHeader("Transfer-Encoding", "chunked");
         }
     }
 
@@ -129,8 +134,8 @@ final class Relay {
      * Streams the body. A failure of upstream after the response has started must not look like a complete
      * response, so it is rethrown: the container then aborts the connection instead of ending the body cleanly.
      */
-    private static void copyBody(final UpstreamResponse upstream, final HttpServletResponse response,
-            final ProxyTarget target) throws IOException {
+    private static void copyBody(final UpstreamResponse upstream, final HttpServletRequest request,
+            final HttpServletResponse response, final ProxyTarget target) throws IOException {
         final InputStream in = upstream.body();
         final OutputStream out = response.getOutputStream();
         final byte[] buffer = new byte[COPY_BUFFER];
@@ -143,7 +148,12 @@ final class Relay {
                 upstream.abort();
                 LOG.warn("{}: upstream failed after {} bytes, aborting the client connection: {}", target, copied,
                         e.toString());
-                throw new UpstreamAbortedException(target + ": upstream failed after " + copied + " bytes", e);
+                final UpstreamAbortedException failure = new UpstreamAbortedException(
+                        target + ": upstream failed after " + copied + " bytes", e);
+                if (ClientConnectionAbort.abort(request, failure)) {
+                    return;
+                }
+                throw failure;
             }
             if (n < 0) {
                 break;
