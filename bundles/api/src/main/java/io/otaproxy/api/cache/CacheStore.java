@@ -1,0 +1,28 @@
+package io.otaproxy.api.cache;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The disk cache. Lookups are in-memory; nothing here does work that grows with the number of entries.
+ * Registered only while the cache can be used at all; the proxy relays when it is absent.
+ */
+@ProviderType
+public interface CacheStore {
+
+    /** The complete entry for {@code key}, or null. A hit counts as an access for eviction. */
+    CacheEntry find(String key);
+
+    /**
+     * The fill in flight for {@code key}, joined; or a new fill that the caller leads. Null when the store takes
+     * no new entries now (caching disabled, above the hard limit, disk failing): the caller relays instead.
+     */
+    Fill fill(String key);
+
+    /**
+     * Drops the complete entry for {@code key} ({@code retry_caching}). Readers holding it finish reading the old
+     * file; a new request misses.
+     *
+     * @return whether there was an entry
+     */
+    boolean remove(String key);
+}

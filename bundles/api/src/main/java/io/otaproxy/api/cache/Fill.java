@@ -1,0 +1,66 @@
+package io.otaproxy.api.cache;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A download of one key into the cache, shared by every request for that key. The request that opened it is
+ * the leader: it fetches the response head from upstream and then either hands the body to the store with
+ * {@link #begin} or gives up with {@link #abandon} (not a cacheable answer). From {@link #begin} on, the fill
+ * belongs to the store, which copies upstream to disk on its own thread; every client, the leader included,
+ * reads it through its own {@link FillReader} as bytes reach the disk.
+ */
+@ProviderType
+public interface Fill {
+
+    /** The cache key. */
+    String key();
+
+    /** Whether the caller of {@link CacheStore#fill} opened this fill and must begin or abandon it. */
+    boolean isLeader();
+
+    /**
+     * Leader only: hands over the upstream body. The store reads it to the end on its own thread, verifies the
+     * length ({@code meta.length()}, or -1 when unknown) and the sha256 when {@code meta.fileSha256()} is set,
+     * and commits the entry only if both hold. {@code onAbort} is run if the store gives the body up (failure,
+     * or no reader left), so the caller can close the upstream connection.
+     */
+    void begin(EntryMeta meta, InputStream body, Runnable onAbort);
+
+    /** Leader only: upstream gave no cacheable answer; waiting joiners are released to fetch on their own. */
+    void abandon();
+
+    /**
+     * Joiners: waits until the leader begins or abandons the fill.
+     *
+     * @return true once begun, false if abandoned or if the wait timed out
+     */
+    boolean awaitBegun(long timeoutMillis) throws InterruptedException;
+
+    /** The metadata given to {@link #begin}; null before. */
+    EntryMeta meta();
+
+    /** Bytes on disk so far. */
+    long bytesOnDisk();
+
+    /** Opens a reader from the start of the body. Call only after the fill has begun. */
+    FillReader newReader() throws IOException;
+
+    /** A client's view of the body of a fill. */
+    @ProviderType
+    interface FillReader extends AutoCloseable {
+
+        /**
+         * Reads up to {@code buffer.length - offset} bytes starting at {@code position} of the body, waiting until
+         * they are on disk. Returns -1 at the end of a complete, verified body. Throws when the fill failed (upstream
+         * error, wrong length or sha256, disk error): the caller must then abort its client connection. The last
+         * bytes of a body are released only after it has been verified, so a wrong file never looks complete.
+         */
+        int read(long position, byte[] buffer, int offset, int length) throws IOException, InterruptedException;
+
+        @Override
+        void close();
+    }
+}
