@@ -67,14 +67,17 @@ public class ProxyRelayIT extends ProxyTestSupport {
     public void pathAndQueryReachUpstreamByteExact() throws IOException {
         final List<String> targets = List.of("/file%20with%20spaces/x", "/file%23hash/x", "/file%25percent/x",
                 "/file+plus/a&b=c", "/file[bracket]/x", "/file@at!exclaim;x", "/fil%C3%A9%C3%A0cc%C3%A9nted/x",
-                "/a%2Fb//c", "/q?x=1&y=%2F+z&w=[1]", "/%E3%83%95%E3%82%A1%E3%82%A4%E3%83%AB");
+                "/a%2Fb//c", "/q?x=1&y=%2F+z&w=[1]", "/%E3%83%95%E3%82%A1%E3%82%A4%E3%83%AB",
+                "/raw-utf8-\u00e9\u30d5\u30a1/x", "/path;adf.ae?qu.er%5Cy=str%23frag");
         for (final String target : targets) {
-            origin.put(target, target.getBytes(StandardCharsets.UTF_8));
+            // what travels on the wire: the UTF-8 bytes of the target; the origin records them one char per byte
+            final String wire = new String(target.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+            origin.put(wire, target.getBytes(StandardCharsets.UTF_8));
             final RawHttpClient.Response r = RawHttpClient.get(proxyPort(), origin.url(target));
             assertEquals(target, 200, r.status);
             assertEquals(target, target, r.bodyText());
             final RecordedRequest seen = origin.requests().get(origin.requests().size() - 1);
-            assertEquals("target upstream saw", target, seen.target());
+            assertEquals("target upstream saw", wire, seen.target());
         }
     }
 

@@ -54,9 +54,15 @@ public class RunnableJarIT {
     }
 
     private void launch(final Path workDir, final String... args) throws IOException, InterruptedException {
-        final List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                System.getProperty("otaproxy.jar")));
+        launchWithJvm(workDir, List.of(), args);
+    }
+
+    private void launchWithJvm(final Path workDir, final List<String> jvmOptions, final String... args)
+            throws IOException, InterruptedException {
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", System.getProperty("otaproxy.jar")));
         command.addAll(List.of(args));
         process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
         reader = new Thread(() -> {
@@ -108,6 +114,27 @@ public class RunnableJarIT {
         assertEquals(200, r.status);
         assertArrayEquals(body, r.body);
         assertEquals(400, RawHttpClient.exchange(port, "GET", "/", true).status);
+        assertStopsCleanlyOnSigterm();
+    }
+
+    /**
+     * The relay streams: with a 64 MiB heap the proxy cannot hold even a small part of a 2 GiB body, so a
+     * buffering proxy would fail with OutOfMemoryError; the body must arrive whole and byte-exact.
+     */
+    @Test
+    public void streamsTwoGibibytesWithASmallHeap() throws Exception {
+        final int port = freePort();
+        launchWithJvm(tmp.getRoot().toPath(), List.of("-Xmx64m"), "--host", "127.0.0.1", "--port",
+                Integer.toString(port), "--cache-dir", tmp.newFolder("c2").toString(), "--disable-cache");
+        final long size = 2L * 1024 * 1024 * 1024;
+        origin.put("/rootfs.img", io.otaproxy.testing.Behaviour.generated(size, 21));
+        final RawHttpClient.Response r = RawHttpClient.exchange(port, "GET", origin.url("/rootfs.img"), false);
+        assertEquals(200, r.status);
+        assertTrue(r.complete);
+        assertEquals(size, r.bodyLength);
+        assertEquals(TestData.sha256(size, 21), r.sha256);
+        assertTrue("the proxy survived: " + output, process.isAlive());
+        assertTrue(output.stream().noneMatch(l -> l.contains("OutOfMemoryError")));
         assertStopsCleanlyOnSigterm();
     }
 
