@@ -41,18 +41,15 @@ public class LiveConfigIT extends ProxyTestSupport {
     /** About three seconds for the whole body: long enough to change the configuration half-way. */
     private static final long RATE = 2L * 1024 * 1024;
 
-    private TestOrigin origin;
     private TestOrigin upper;
 
     @Before
-    public void startOrigins() throws IOException {
-        origin = TestOrigin.start();
+    public void startUpper() throws IOException {
         upper = TestOrigin.start(); // stands in for an upper proxy: records what it is sent
     }
 
     @After
-    public void stopOrigins() {
-        origin.close();
+    public void stopUpper() {
         upper.close();
     }
 

@@ -15,10 +15,7 @@ import io.otaproxy.testing.Behaviour;
 import io.otaproxy.testing.RawHttpClient;
 import io.otaproxy.testing.RecordedRequest;
 import io.otaproxy.testing.TestData;
-import io.otaproxy.testing.TestOrigin;
 
-import org.junit.After;
-import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
@@ -31,17 +28,6 @@ import org.osgi.framework.Bundle;
 @ExamReactorStrategy(PerClass.class)
 public class ProxyRelayIT extends ProxyTestSupport {
 
-    private TestOrigin origin;
-
-    @Before
-    public void startOrigin() throws IOException {
-        origin = TestOrigin.start();
-    }
-
-    @After
-    public void stopOrigin() {
-        origin.close();
-    }
 
     @Test
     public void everyBundleIsActive() {

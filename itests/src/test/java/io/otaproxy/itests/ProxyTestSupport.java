@@ -22,6 +22,7 @@ import java.util.Objects;
 import javax.inject.Inject;
 
 import io.otaproxy.testing.RawHttpClient;
+import io.otaproxy.testing.TestOrigin;
 
 import org.junit.After;
 import org.junit.Before;
@@ -42,6 +43,19 @@ public abstract class ProxyTestSupport {
 
     @Inject
     protected ConfigurationAdmin configAdmin;
+
+    /** An origin server of the test's own, fresh for every test. */
+    protected TestOrigin origin;
+
+    @Before
+    public void startOrigin() throws IOException {
+        origin = TestOrigin.start();
+    }
+
+    @After
+    public void stopOrigin() {
+        origin.close();
+    }
 
     @Configuration
     public Option[] configuration() throws IOException {

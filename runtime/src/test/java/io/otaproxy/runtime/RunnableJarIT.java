@@ -5,19 +5,13 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assume.assumeTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
+import io.otaproxy.testing.Behaviour;
 import io.otaproxy.testing.RawHttpClient;
 import io.otaproxy.testing.TestData;
 import io.otaproxy.testing.TestOrigin;
@@ -35,10 +29,7 @@ public class RunnableJarIT {
     public TemporaryFolder tmp = new TemporaryFolder();
 
     private TestOrigin origin;
-    private Process process;
-    private final List<String> output = Collections.synchronizedList(new ArrayList<>());
-    private final CountDownLatch listening = new CountDownLatch(1);
-    private Thread reader;
+    private ProxyProcess proxy;
 
     @Before
     public void startOrigin() throws IOException {
@@ -47,67 +38,25 @@ public class RunnableJarIT {
 
     @After
     public void stop() throws InterruptedException {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        if (proxy != null) {
+            proxy.close();
         }
         origin.close();
     }
 
-    private void launch(final Path workDir, final String... args) throws IOException, InterruptedException {
-        launchWithJvm(workDir, List.of(), args);
-    }
-
-    private void launchWithJvm(final Path workDir, final List<String> jvmOptions, final String... args)
-            throws IOException, InterruptedException {
-        final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-jar", System.getProperty("otaproxy.jar")));
-        command.addAll(List.of(args));
-        process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
-        reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    output.add(line);
-                    if (line.contains("listening on")) {
-                        listening.countDown();
-                    }
-                }
-            } catch (final IOException e) {
-                // the process ended
-            }
-        }, "ota-proxy-output");
-        reader.setDaemon(true);
-        reader.start();
-        assertTrue("no 'listening on' line; output: " + output, listening.await(60, TimeUnit.SECONDS));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private void assertStopsCleanlyOnSigterm() throws InterruptedException {
-        // SIGTERM through the handle: Process.destroy() would also close our end of its output pipe
-        process.toHandle().destroy();
-        assertTrue("exits after SIGTERM", process.waitFor(30, TimeUnit.SECONDS));
-        reader.join(10_000); // the last lines may still be in the pipe
-        final int code = process.exitValue();
-        assertTrue("exit code " + code + " after SIGTERM; output: " + output, code == 0 || code == 143);
-        assertTrue("deactivation is logged: " + output,
-                output.stream().anyMatch(l -> l.contains("Deactivating proxy servlet")));
+        final int code = proxy.terminate();
+        assertTrue("exit code " + code + " after SIGTERM; output: " + proxy.output(), code == 0 || code == 143);
+        assertTrue("deactivation is logged: " + proxy.output(), proxy.logged("Deactivating proxy servlet"));
     }
 
     @Test
     public void servesWithFlagsAndStopsOnSigterm() throws Exception {
-        final int port = freePort();
+        final int port = ProxyProcess.freePort();
         final Path cache = tmp.newFolder("cache").toPath();
-        launch(tmp.getRoot().toPath(), "--host", "127.0.0.1", "--port", Integer.toString(port), "--cache-dir",
-                cache.toString());
-        assertTrue(output.stream().anyMatch(l -> l.contains("listening on") && l.contains(":" + port)));
+        proxy = ProxyProcess.start(tmp.getRoot().toPath(), List.of(), "--host", "127.0.0.1", "--port",
+                Integer.toString(port), "--cache-dir", cache.toString());
+        assertTrue(proxy.output().stream().anyMatch(l -> l.contains("listening on") && l.contains(":" + port)));
         final byte[] body = TestData.generate(2_000_000, 11);
         origin.put("/file", body);
         final RawHttpClient.Response r = RawHttpClient.get(port, origin.url("/file"));
@@ -123,30 +72,31 @@ public class RunnableJarIT {
      */
     @Test
     public void streamsTwoGibibytesWithASmallHeap() throws Exception {
-        final int port = freePort();
-        launchWithJvm(tmp.getRoot().toPath(), List.of("-Xmx64m"), "--host", "127.0.0.1", "--port",
+        final int port = ProxyProcess.freePort();
+        proxy = ProxyProcess.start(tmp.getRoot().toPath(), List.of("-Xmx64m"), "--host", "127.0.0.1", "--port",
                 Integer.toString(port), "--cache-dir", tmp.newFolder("c2").toString(), "--disable-cache");
         final long size = 2L * 1024 * 1024 * 1024;
-        origin.put("/rootfs.img", io.otaproxy.testing.Behaviour.generated(size, 21));
+        origin.put("/rootfs.img", Behaviour.generated(size, 21));
         final RawHttpClient.Response r = RawHttpClient.exchange(port, "GET", origin.url("/rootfs.img"), false);
         assertEquals(200, r.status);
         assertTrue(r.complete);
         assertEquals(size, r.bodyLength);
         assertEquals(TestData.sha256(size, 21), r.sha256);
-        assertTrue("the proxy survived: " + output, process.isAlive());
-        assertTrue(output.stream().noneMatch(l -> l.contains("OutOfMemoryError")));
+        assertTrue("the proxy survived: " + proxy.output(), proxy.isAlive());
+        assertTrue(proxy.output().stream().noneMatch(l -> l.contains("OutOfMemoryError")));
         assertStopsCleanlyOnSigterm();
     }
 
     @Test
     public void aFlagOverridesTheConfigurationFile() throws Exception {
-        final int filePort = freePort();
-        final int flagPort = freePort();
+        final int filePort = ProxyProcess.freePort();
+        final int flagPort = ProxyProcess.freePort();
         final Path yml = tmp.newFile("proxy_info.yml").toPath();
         Files.writeString(yml, "enable_local_ota_proxy: true\nlocal_ota_proxy_listen_addr: 127.0.0.1\n"
                 + "local_ota_proxy_listen_port: " + filePort + "\ncache_dir: " + tmp.getRoot().toPath().resolve("c")
                 + "\nunknown_key_from_a_newer_otaclient: 1\n");
-        launch(tmp.getRoot().toPath(), "--config", yml.toString(), "--port", Integer.toString(flagPort));
+        proxy = ProxyProcess.start(tmp.getRoot().toPath(), List.of(), "--config", yml.toString(), "--port",
+                Integer.toString(flagPort));
         origin.put("/x", new byte[] {7});
         assertEquals(200, RawHttpClient.get(flagPort, origin.url("/x")).status);
         assertStopsCleanlyOnSigterm();
@@ -162,8 +112,8 @@ public class RunnableJarIT {
         }
         assumeTrue("port 8082 is taken on this machine", free);
         final Path cwd = tmp.newFolder("cwd").toPath();
-        launch(cwd);
-        assertTrue(output.stream().anyMatch(l -> l.contains("listening on") && l.contains(":8082")));
+        proxy = ProxyProcess.start(cwd, List.of());
+        assertTrue(proxy.output().stream().anyMatch(l -> l.contains("listening on") && l.contains(":8082")));
         origin.put("/default", new byte[] {1, 2, 3});
         assertEquals(200, RawHttpClient.get(8082, origin.url("/default")).status);
         assertTrue("cache directory ./ota-cache is created", Files.isDirectory(cwd.resolve("ota-cache")));

@@ -36,6 +36,12 @@ final class HeaderPolicy {
         return upperProxy || !n.equals(OTA_CACHE_CONTROL);
     }
 
+    /** Range and conditional headers: dropped when the proxy fetches a whole body for the cache. */
+    static boolean isPartialOrConditional(final String name) {
+        final String n = name.toLowerCase(Locale.ROOT);
+        return n.equals("range") || n.startsWith("if-");
+    }
+
     /** Whether an upstream response header goes to the client (Content-Length is set separately). */
     static boolean forwardResponseHeader(final String name, final Set<String> connectionTokens) {
         final String n = name.toLowerCase(Locale.ROOT);

@@ -6,6 +6,8 @@ import java.util.Collections;
 import java.util.Set;
 
 import jakarta.servlet.Servlet;
+
+import io.otaproxy.api.cache.CacheStore;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -15,6 +17,10 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardTarget;
@@ -38,6 +44,11 @@ public final class ProxyServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServlet.class);
     private static final String ALLOW = "GET, HEAD";
+
+    /** The disk cache; absent while the cache bundle is stopped or caching is off: then every request is relayed. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private transient volatile CacheStore cacheStore;
 
     /** Settings and the upstream client that goes with them; replaced whole on a configuration change. */
     private transient volatile Relay relay;
@@ -94,7 +105,24 @@ public final class ProxyServlet extends HttpServlet {
             sendError(response, e.status(), e.getMessage());
             return;
         }
-        current.relay(request, response, target, method.equals("HEAD"));
+        final OtaCacheControl control;
+        try {
+            control = OtaCacheControl.parse(Collections.list(request.getHeaders(OtaCacheControl.HEADER)));
+        } catch (final BadRequestException e) {
+            sendError(response, e.status(), e.getMessage());
+            return;
+        }
+        final boolean head = method.equals("HEAD");
+        final CacheStore store = cacheStore;
+        try {
+            if (store == null || !current.settings().cache() || control.noCache()) {
+                current.relay(request, response, target, head);
+            } else {
+                new CachingRelay(current, store).handle(request, response, target, head, control);
+            }
+        } catch (final CachedResponse.ClientAbortedException | CachedResponse.ClientGoneException e) {
+            LOG.debug("{}: {}", target, e.getMessage()); // the connection is already aborted or gone
+        }
     }
 
     /**

@@ -68,29 +68,44 @@ final class Relay {
 
     void relay(final HttpServletRequest request, final HttpServletResponse response, final ProxyTarget target,
             final boolean head) throws IOException {
+        final UpstreamResponse upstream = open(request, response, target, head, false);
+        if (upstream != null) {
+            relayResponse(upstream, request, response, target, head);
+        }
+    }
+
+    /**
+     * Sends the request upstream. On failure the client gets 502 or 504 (the response has not started) and the
+     * result is null.
+     *
+     * @param whole ask for the whole, unconditional body (a cache fill), whatever the client asked for
+     */
+    UpstreamResponse open(final HttpServletRequest request, final HttpServletResponse response,
+            final ProxyTarget target, final boolean head, final boolean whole) throws IOException {
         final ProxyTarget upstreamTarget = settings.upgradeToHttps() ? target.withScheme("https") : target;
-        final UpstreamResponse upstream;
         try {
-            upstream = client.send(new UpstreamRequest(head ? "HEAD" : "GET",
+            return client.send(new UpstreamRequest(head ? "HEAD" : "GET",
                     new UpstreamTarget(upstreamTarget.scheme(), upstreamTarget.host(), upstreamTarget.port(),
                             upstreamTarget.authority(), upstreamTarget.rawPathAndQuery()),
-                    requestHeaders(request)));
+                    requestHeaders(request, whole)));
         } catch (final UpstreamTimeoutException e) {
             LOG.debug("{}: upstream timed out: {}", target, e.getMessage());
             ProxyServlet.sendError(response, 504, "Upstream timed out: " + e.getMessage());
-            return;
         } catch (final UpstreamConnectException e) {
             LOG.debug("{}: upstream unreachable: {}", target, e.getMessage());
             ProxyServlet.sendError(response, 502, "Failed to connect to remote: " + e.getMessage());
-            return;
         } catch (final UpstreamException e) {
             LOG.debug("{}: bad upstream response: {}", target, e.getMessage());
             ProxyServlet.sendError(response, 502, "Bad response from remote: " + e.getMessage());
-            return;
         } catch (final IllegalArgumentException e) {
             ProxyServlet.sendError(response, 400, "Invalid request: " + e.getMessage());
-            return;
         }
+        return null;
+    }
+
+    /** Streams an upstream response to the client as it arrives, and closes it. */
+    void relayResponse(final UpstreamResponse upstream, final HttpServletRequest request,
+            final HttpServletResponse response, final ProxyTarget target, final boolean head) throws IOException {
         try (upstream) {
             copyHead(upstream, response, !head && "HTTP/1.1".equals(request.getProtocol()));
             if (!head) {
@@ -99,11 +114,12 @@ final class Relay {
         }
     }
 
-    private List<Map.Entry<String, String>> requestHeaders(final HttpServletRequest request) {
+    private List<Map.Entry<String, String>> requestHeaders(final HttpServletRequest request, final boolean whole) {
         final Set<String> connection = ProxyServlet.connectionTokens(request);
         final List<Map.Entry<String, String>> headers = new ArrayList<>();
         for (final String name : Collections.list(request.getHeaderNames())) {
-            if (HeaderPolicy.forwardRequestHeader(name, connection, settings.hasUpperProxy())) {
+            if (HeaderPolicy.forwardRequestHeader(name, connection, settings.hasUpperProxy())
+                    && !(whole && HeaderPolicy.isPartialOrConditional(name))) {
                 for (final String value : Collections.list(request.getHeaders(name))) {
                     headers.add(Map.entry(name, value));
                 }

@@ -1,0 +1,19 @@
+package io.otaproxy.proxy.internal;
+
+import java.io.IOException;
+
+/** Positional reads of a cached body: a complete entry's file, or a fill still being written. */
+interface BodySource extends AutoCloseable {
+
+    /**
+     * Reads up to {@code length} bytes at {@code position}, waiting for them if they are still being downloaded.
+     * Returns -1 past the end. Throws when the body cannot be completed; the response must then be aborted.
+     */
+    int read(long position, byte[] buffer, int offset, int length) throws IOException, InterruptedException;
+
+    /** Whether bytes not yet read may still be on their way (a fill), so pauses should flush the response. */
+    boolean growing();
+
+    @Override
+    void close();
+}

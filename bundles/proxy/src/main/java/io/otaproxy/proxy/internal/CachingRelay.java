@@ -1,0 +1,141 @@
+package io.otaproxy.proxy.internal;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import io.otaproxy.api.cache.CacheEntry;
+import io.otaproxy.api.cache.CacheStore;
+import io.otaproxy.api.cache.EntryMeta;
+import io.otaproxy.api.cache.Fill;
+import io.otaproxy.proxy.internal.upstream.UpstreamResponse;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cache path of a request: a hit is served from disk; a miss starts or joins the one fill of its key and is
+ * served from it as bytes reach the disk; anything the cache cannot take is relayed. This class decides only
+ * which of those applies; the store owns the fill, {@link Relay} talks to upstream.
+ */
+final class CachingRelay {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CachingRelay.class);
+
+    private final Relay relay;
+    private final CacheStore store;
+
+    CachingRelay(final Relay relay, final CacheStore store) {
+        this.relay = relay;
+        this.store = store;
+    }
+
+    void handle(final HttpServletRequest request, final HttpServletResponse response, final ProxyTarget target,
+            final boolean head, final OtaCacheControl control) throws IOException {
+        final String key = CacheKeys.keyFor(target, control);
+        if (control.retryCaching()) {
+            if (store.remove(key)) {
+                LOG.info("{}: dropped cached entry {} (retry_caching)", target, key);
+            }
+        } else if (serveHit(request, response, key, head)) {
+            return;
+        }
+        if (head) {
+            relay.relay(request, response, target, true); // a HEAD never starts a download
+            return;
+        }
+        final Fill fill = store.fill(key);
+        if (fill == null) {
+            relay.relay(request, response, target, false); // the store takes nothing new now
+            return;
+        }
+        final boolean ranged = request.getHeader("Range") != null;
+        if (fill.isLeader()) {
+            if (ranged) {
+                // a ranged miss is relayed as asked; the whole file is cached when someone asks for it
+                fill.abandon();
+                relay.relay(request, response, target, false);
+                return;
+            }
+            if (!lead(fill, request, response, target, control)) {
+                return;
+            }
+        } else if (!awaitJoin(fill)) {
+            relay.relay(request, response, target, false);
+            return;
+        }
+        final EntryMeta meta = fill.meta();
+        LOG.debug("{}: serving from the fill of {} ({})", target, key, fill.isLeader() ? "leader" : "joined");
+        CachedResponse.send(request, response, meta, EntryBody.of(fill.newReader()), false);
+    }
+
+    private boolean serveHit(final HttpServletRequest request, final HttpServletResponse response, final String key,
+            final boolean head) throws IOException {
+        final CacheEntry entry = store.find(key);
+        if (entry == null) {
+            return false;
+        }
+        final FileChannel file;
+        try {
+            file = entry.open();
+        } catch (final IOException e) {
+            LOG.warn("Cached entry {} cannot be opened, fetching again: {}", key, e.toString());
+            store.remove(key);
+            return false;
+        }
+        LOG.debug("hit {}", key);
+        CachedResponse.send(request, response, entry.meta(), EntryBody.of(file), head);
+        return true;
+    }
+
+    /**
+     * Fetches the response head and, for a 200, hands the body to the store. Anything else is not cacheable: the
+     * fill is abandoned (joiners fetch on their own) and this client gets upstream's answer.
+     *
+     * @return whether the fill began and this client should read it
+     */
+    private boolean lead(final Fill fill, final HttpServletRequest request, final HttpServletResponse response,
+            final ProxyTarget target, final OtaCacheControl control) throws IOException {
+        final UpstreamResponse upstream;
+        try {
+            upstream = relay.open(request, response, target, false, true);
+        } catch (final IOException | RuntimeException e) {
+            fill.abandon();
+            throw e;
+        }
+        if (upstream == null) {
+            fill.abandon(); // the client already has its 502/504
+            return false;
+        }
+        if (upstream.status() != 200) {
+            fill.abandon();
+            relay.relayResponse(upstream, request, response, target, false);
+            return false;
+        }
+        final EntryMeta meta = new EntryMeta(upstream.contentLength(), upstream.headers().first("Content-Type"),
+                upstream.headers().first("Content-Encoding"), control.fileSha256(), control.compressionAlg());
+        // the store reads the body to its end on its own thread, then closes it: the connection goes back to the
+        // pool when the body was whole, and is dropped otherwise
+        fill.begin(meta, new FilterInputStream(upstream.body()) {
+            @Override
+            public void close() {
+                upstream.close();
+            }
+        }, upstream::abort);
+        return true;
+    }
+
+    /** Joiners wait for the leader's response head: as long as the leader's own upstream timeouts allow. */
+    private boolean awaitJoin(final Fill fill) throws IOException {
+        final ProxySettings s = relay.settings();
+        try {
+            return fill.awaitBegun((long) s.connectTimeoutMillis() + s.readTimeoutMillis() + 1_000L);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting to join a download");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.otaproxy.proxy.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+
+import io.otaproxy.api.cache.Fill;
+
+/** Body sources: a complete entry's file, or a fill's reader. */
+final class EntryBody {
+
+    private EntryBody() {
+    }
+
+    /** A complete cache entry: positional reads of its file; it does not grow. */
+    static BodySource of(final FileChannel file) {
+        return new BodySource() {
+            @Override
+            public int read(final long position, final byte[] buffer, final int offset, final int length)
+                    throws IOException {
+                return file.read(ByteBuffer.wrap(buffer, offset, length), position);
+            }
+
+            @Override
+            public boolean growing() {
+                return false;
+            }
+
+            @Override
+            public void close() {
+                try {
+                    file.close();
+                } catch (final IOException e) {
+                    // a read-only file: nothing was left unwritten
+                }
+            }
+        };
+    }
+
+    /** A fill in flight: reads wait for the download and fail if it fails. */
+    static BodySource of(final Fill.FillReader reader) {
+        return new BodySource() {
+            @Override
+            public int read(final long position, final byte[] buffer, final int offset, final int length)
+                    throws IOException, InterruptedException {
+                return reader.read(position, buffer, offset, length);
+            }
+
+            @Override
+            public boolean growing() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+                reader.close();
+            }
+        };
+    }
+}

@@ -1,0 +1,108 @@
+package io.otaproxy.runtime;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** The runnable jar as a real process: started, watched through its log, stopped by signal. */
+final class ProxyProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Thread reader;
+    private final List<String> output = Collections.synchronizedList(new ArrayList<>());
+    private final CountDownLatch listening = new CountDownLatch(1);
+
+    private ProxyProcess(final Path workDir, final List<String> jvmOptions, final List<String> args)
+            throws IOException {
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", System.getProperty("otaproxy.jar")));
+        command.addAll(args);
+        process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
+        reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    output.add(line);
+                    if (line.contains("listening on")) {
+                        listening.countDown();
+                    }
+                }
+            } catch (final IOException e) {
+                // the process ended
+            }
+        }, "ota-proxy-output");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Starts the jar and waits for its "listening on" line. */
+    static ProxyProcess start(final Path workDir, final List<String> jvmOptions, final String... args)
+            throws IOException, InterruptedException {
+        final ProxyProcess p = new ProxyProcess(workDir, jvmOptions, List.of(args));
+        if (!p.listening.await(60, TimeUnit.SECONDS)) {
+            p.kill();
+            throw new AssertionError("no 'listening on' line; output: " + p.output());
+        }
+        return p;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    List<String> output() {
+        synchronized (output) {
+            return List.copyOf(output);
+        }
+    }
+
+    boolean logged(final String fragment) {
+        return output().stream().anyMatch(l -> l.contains(fragment));
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /**
+     * SIGTERM, then waits for the exit and for the last log lines.
+     *
+     * @return the exit code
+     */
+    int terminate() throws InterruptedException {
+        // through the handle: Process.destroy() would also close our end of its output pipe
+        process.toHandle().destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new AssertionError("no exit within 30 s of SIGTERM; output: " + output());
+        }
+        reader.join(10_000);
+        return process.exitValue();
+    }
+
+    /** SIGKILL: the power-cut stand-in. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+        reader.join(10_000);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+}
