@@ -41,6 +41,9 @@ public class LiveConfigIT extends ProxyTestSupport {
     /** About three seconds for the whole body: long enough to change the configuration half-way. */
     private static final long RATE = 2L * 1024 * 1024;
 
+    /** The sha256 of the one-byte body {9} that the upper proxy answers with (no_cache: every test goes upstream). */
+    private static final String VIA_SHA = TestData.sha256(new byte[] {9});
+
     private TestOrigin upper;
 
     @Before
@@ -86,12 +89,12 @@ public class LiveConfigIT extends ProxyTestSupport {
         while (System.nanoTime() < deadline) {
             upper.put("http://127.0.0.1:" + origin.port() + "/via", new byte[] {9});
             final RawHttpClient.Response r = RawHttpClient.get(proxyPort(), origin.url("/via"),
-                    "OTA-File-Cache-Control: file_sha256=" + "ab".repeat(32));
+                    "OTA-File-Cache-Control: no_cache,file_sha256=" + VIA_SHA);
             if (r.status == 200 && !upper.requests().isEmpty()) {
                 final RecordedRequest seen = upper.requests().get(upper.requests().size() - 1);
                 assertEquals("absolute form to the upper proxy", "http://127.0.0.1:" + origin.port() + "/via",
                         seen.target());
-                assertEquals("the upper ota-proxy gets the directives", "file_sha256=" + "ab".repeat(32),
+                assertEquals("the upper ota-proxy gets the directives", "no_cache,file_sha256=" + VIA_SHA,
                         seen.header("OTA-File-Cache-Control"));
                 return;
             }

@@ -28,6 +28,12 @@ import org.osgi.framework.Bundle;
 @ExamReactorStrategy(PerClass.class)
 public class ProxyRelayIT extends ProxyTestSupport {
 
+    /** The relay path itself, without the cache in front of it. */
+    @Override
+    protected String extraYaml() {
+        return "enable_local_ota_proxy_cache: false\n";
+    }
+
 
     @Test
     public void everyBundleIsActive() {

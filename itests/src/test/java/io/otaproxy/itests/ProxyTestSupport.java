@@ -62,7 +62,7 @@ public abstract class ProxyTestSupport {
         final Path work = Files.createTempDirectory("ota-proxy-it-");
         final int port = freePort();
         final Path yml = work.resolve("proxy_info.yml");
-        Files.writeString(yml, baseYaml(port, work), StandardCharsets.UTF_8);
+        Files.writeString(yml, baseYaml(port, work) + extraYaml(), StandardCharsets.UTF_8);
         final List<Option> options = new ArrayList<>();
         final File[] jars = Objects.requireNonNull(new File(System.getProperty("otaproxy.bundles.dir")).listFiles(),
                 "bundles dir");
@@ -86,6 +86,11 @@ public abstract class ProxyTestSupport {
         options.add(systemProperty("org.slf4j.simpleLogger.defaultLogLevel").value("info"));
         options.add(systemProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty").value("warn"));
         return options(options.toArray(new Option[0]));
+    }
+
+    /** Lines a test class adds to the base proxy_info.yml at start. */
+    protected String extraYaml() {
+        return "";
     }
 
     /** The proxy_info.yml every test class starts from. */
@@ -132,7 +137,7 @@ public abstract class ProxyTestSupport {
     /** With a framework per test method the file outlives the test: leave it as the next test expects it. */
     @After
     public void restoreYaml() throws IOException {
-        writeYaml(baseYaml(proxyPort(), work()));
+        writeYaml(baseYaml(proxyPort(), work()) + extraYaml());
     }
 
     protected static void awaitProxyOn(final int port) throws InterruptedException {

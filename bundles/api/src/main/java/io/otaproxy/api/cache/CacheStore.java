@@ -13,6 +13,15 @@ public interface CacheStore {
     CacheEntry find(String key);
 
     /**
+     * A file in one of the configured external read-only caches (a mounted USB stick, an NFS share), found by the
+     * client's {@code file_sha256} as {@code <dir>/data/<sha256>} or {@code <dir>/data/<sha256>.zst}; the latter
+     * is answered with compression {@code zst}. Null when none has it. Consulted after {@link #find}.
+     *
+     * @since 1.1
+     */
+    CacheEntry findExternal(String fileSha256);
+
+    /**
      * The fill in flight for {@code key}, joined; or a new fill that the caller leads. Null when the store takes
      * no new entries now (caching disabled, above the hard limit, disk failing): the caller relays instead.
      */

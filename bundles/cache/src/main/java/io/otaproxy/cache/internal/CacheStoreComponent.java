@@ -1,18 +1,45 @@
 package io.otaproxy.cache.internal;
 
 import java.io.IOException;
-import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 
+import io.otaproxy.api.cache.CacheStore;
+import io.otaproxy.api.eviction.EvictionPolicy;
+import io.otaproxy.api.space.DiskMonitor;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Owns the cache directory: prepares it at activation (create, init_cache wipe) and on a change of directory. */
+/**
+ * Runs the cache store for the configured directory and offers it as {@link CacheStore} while caching is enabled.
+ *
+ * <p>The service is registered by hand rather than by DS: the component must stay active while caching is off (it
+ * owns the directory and reacts to the next change), yet offer nothing then, so the proxy relays. Opening (which
+ * reads the index) and closing (which waits up to the grace period for running fills) happen in order on one
+ * lifecycle thread, so neither activation nor a configuration change blocks the framework, and two stores never
+ * share a directory. A change of directory unregisters the old store, lets its fills finish for the grace
+ * period (or fails them loudly), and then opens and registers the store on the new directory; the proxy relays
+ * in between.
+ */
 @Component(configurationPid = "io.otaproxy.cache", configurationPolicy = ConfigurationPolicy.REQUIRE,
         immediate = true, service = {})
 @Designate(ocd = CacheStoreConfig.class)
@@ -20,39 +47,150 @@ public final class CacheStoreComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(CacheStoreComponent.class);
 
-    private volatile CacheDirectory directory;
+    private final StoreTunables tunables;
+    private final LongSupplier clock;
+    private final Object storeLock = new Object();
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile DiskMonitor diskMonitor;
+
+    private EvictionPolicy evictionPolicy; // guarded by storeLock
+    private FileCacheStore store; // guarded by storeLock
+
+    private ExecutorService lifecycle;
+    private BundleContext context;
+    private StoreOptions options; // lifecycle thread only
+    private ServiceRegistration<CacheStore> registration; // lifecycle thread only
+
+    public CacheStoreComponent() {
+        this(StoreTunables.DEFAULTS, System::currentTimeMillis);
+    }
+
+    CacheStoreComponent(final StoreTunables tunables, final LongSupplier clock) {
+        this.tunables = tunables;
+        this.clock = clock;
+    }
 
     @Activate
-    void activate(final CacheStoreConfig config) {
-        LOG.info("Activating cache store in {} (cache {})", config.cache_dir(),
-                config.enable_cache() ? "enabled" : "disabled");
-        prepare(config);
+    void activate(final BundleContext bundleContext, final CacheStoreConfig config) {
+        final StoreOptions next = StoreOptions.of(config);
+        LOG.info("Activating cache store in {} (cache {}, always finish fills: {})", next.directory(),
+                next.enabled() ? "enabled" : "disabled", next.alwaysFinish());
+        context = bundleContext;
+        lifecycle = Executors.newSingleThreadExecutor(new DaemonThreads("ota-proxy-cache-lifecycle"));
+        lifecycle.execute(() -> apply(next));
     }
 
     @Modified
     void modified(final CacheStoreConfig config) {
-        final CacheDirectory current = directory;
-        if (current == null || !current.root().equals(Path.of(config.cache_dir()).toAbsolutePath().normalize())) {
-            LOG.info("Modifying cache store: directory {}", config.cache_dir());
-            prepare(config);
-        }
+        final StoreOptions next = StoreOptions.of(config);
+        LOG.info("Modifying cache store: directory {}, cache {}, wipe id '{}', always finish fills: {}",
+                next.directory(), next.enabled() ? "enabled" : "disabled", next.wipeId(), next.alwaysFinish());
+        lifecycle.execute(() -> apply(next));
     }
 
     @Deactivate
     void deactivate() {
         LOG.info("Deactivating cache store");
+        lifecycle.execute(this::closeStore);
+        lifecycle.shutdown();
+        try {
+            if (!lifecycle.awaitTermination(tunables.graceMillis() + 15_000, TimeUnit.MILLISECONDS)) {
+                LOG.error("Cache store did not close in time; the next start-up will clean up");
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
-    private void prepare(final CacheStoreConfig config) {
-        final CacheDirectory dir = new CacheDirectory(Path.of(config.cache_dir()));
-        try {
-            if (dir.prepare(config.init_cache_id())) {
-                LOG.info("Wiped the cache in {} (init_cache)", dir.root());
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void bindEvictionPolicy(final EvictionPolicy policy) {
+        synchronized (storeLock) {
+            evictionPolicy = policy;
+            if (store != null) {
+                store.useEvictionPolicy(policy);
             }
-        } catch (final IOException e) {
-            // never fail the proxy because of the cache: it keeps relaying
-            LOG.error("Cannot prepare the cache directory {}: {}", dir.root(), e.toString());
         }
-        directory = dir;
+    }
+
+    void unbindEvictionPolicy(final EvictionPolicy policy) {
+        synchronized (storeLock) {
+            if (evictionPolicy == policy) {
+                evictionPolicy = null;
+                if (store != null) {
+                    store.useEvictionPolicy(null);
+                }
+            }
+        }
+    }
+
+    private void apply(final StoreOptions next) {
+        final StoreOptions current = options;
+        options = next;
+        synchronized (storeLock) {
+            // a store that failed to open is retried on any change; a running one is re-opened only if needed
+            if (current != null && !current.needsReopen(next) && (store != null || !next.enabled())) {
+                if (store != null) {
+                    store.alwaysFinish(next.alwaysFinish());
+                    store.externalCaches(next.external());
+                }
+                return;
+            }
+        }
+        closeStore();
+        if (!next.enabled()) {
+            LOG.info("Caching is disabled: no cache store is offered and requests are relayed");
+            return;
+        }
+        final FileCacheStore opened;
+        try {
+            if (new CacheDirectory(next.directory()).prepare(next.wipeId())) {
+                LOG.info("Wiped the cache in {} (init_cache, id {})", next.directory(), next.wipeId());
+            }
+            opened = FileCacheStore.open(next.directory(), tunables, next.alwaysFinish(), () -> diskMonitor, clock);
+        } catch (final IOException | RuntimeException e) {
+            // never fail the proxy because of the cache: without the service it relays
+            LOG.error("Cannot open the cache in {}: {}; requests are relayed", next.directory(), e.toString());
+            return;
+        }
+        synchronized (storeLock) {
+            store = opened;
+            opened.useEvictionPolicy(evictionPolicy);
+            opened.externalCaches(next.external());
+        }
+        registration = context.registerService(CacheStore.class, opened,
+                FrameworkUtil.asDictionary(Map.of("cache.dir", next.directory().toString())));
+    }
+
+    private void closeStore() {
+        if (registration != null) {
+            try {
+                registration.unregister();
+            } catch (final IllegalStateException e) {
+                // already gone with the bundle
+            }
+            registration = null;
+        }
+        final FileCacheStore old;
+        synchronized (storeLock) {
+            old = store;
+            store = null;
+        }
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    /** Waits until configuration changes submitted so far have been applied; for tests. */
+    void awaitApplied(final long timeoutMillis) throws InterruptedException, ExecutionException, TimeoutException {
+        lifecycle.submit(() -> { }).get(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The open store, or null; for tests. */
+    FileCacheStore currentStore() {
+        synchronized (storeLock) {
+            return store;
+        }
     }
 }

@@ -7,10 +7,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @ObjectClassDefinition(name = "ota-proxy: cache store", description = "Where and whether downloads are cached.")
 @interface CacheStoreConfig {
 
-    @AttributeDefinition(name = "Cache directory", description = "Directory of the disk cache; created if missing.")
+    @AttributeDefinition(name = "Cache directory",
+            description = "Directory of the disk cache; created if missing. Changing it re-opens the cache there.")
     String cache_dir() default "ota-cache";
 
-    @AttributeDefinition(name = "Cache enabled", description = "Keep downloads on disk.")
+    @AttributeDefinition(name = "Cache enabled",
+            description = "Keep downloads on disk. When off, no cache service is offered and the proxy relays.")
     boolean enable_cache() default true;
 
     @AttributeDefinition(name = "Wipe id",
@@ -21,4 +23,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "External caches",
             description = "Read-only directories searched by file_sha256 after the local cache.")
     String[] external_cache_dirs() default {};
+
+    @AttributeDefinition(name = "Always finish downloads",
+            description = "Keep downloading into the cache when every client of a download has hung up. Off: the"
+                    + " download stops with its last client, saving bandwidth on a metered link.")
+    boolean fill_always_finish() default false;
 }

@@ -40,7 +40,8 @@ final class CachingRelay {
             if (store.remove(key)) {
                 LOG.info("{}: dropped cached entry {} (retry_caching)", target, key);
             }
-        } else if (serveHit(request, response, key, head)) {
+        } else if (serve(request, response, store.find(key), head)
+                || control.fileSha256() != null && serve(request, response, store.findExternal(key), head)) {
             return;
         }
         if (head) {
@@ -67,14 +68,22 @@ final class CachingRelay {
             relay.relay(request, response, target, false);
             return;
         }
-        final EntryMeta meta = fill.meta();
+        final Fill.FillReader reader;
+        try {
+            reader = fill.newReader();
+        } catch (final IOException e) {
+            // the download failed before this client got a byte (upstream error, wrong sha256 or length)
+            LOG.debug("{}: fill of {} failed before the response: {}", target, key, e.getMessage());
+            ProxyServlet.sendError(response, 502, "Download failed: " + e.getMessage());
+            return;
+        }
         LOG.debug("{}: serving from the fill of {} ({})", target, key, fill.isLeader() ? "leader" : "joined");
-        CachedResponse.send(request, response, meta, EntryBody.of(fill.newReader()), false);
+        CachedResponse.send(request, response, fill.meta(), EntryBody.of(reader), false);
     }
 
-    private boolean serveHit(final HttpServletRequest request, final HttpServletResponse response, final String key,
-            final boolean head) throws IOException {
-        final CacheEntry entry = store.find(key);
+    /** Serves a complete entry; false when there is none or its file has gone (then it is a miss). */
+    private boolean serve(final HttpServletRequest request, final HttpServletResponse response,
+            final CacheEntry entry, final boolean head) throws IOException {
         if (entry == null) {
             return false;
         }
@@ -82,11 +91,10 @@ final class CachingRelay {
         try {
             file = entry.open();
         } catch (final IOException e) {
-            LOG.warn("Cached entry {} cannot be opened, fetching again: {}", key, e.toString());
-            store.remove(key);
+            LOG.warn("Cached entry {} cannot be opened, fetching again: {}", entry.key(), e.toString());
             return false;
         }
-        LOG.debug("hit {}", key);
+        LOG.debug("hit {}", entry.key());
         CachedResponse.send(request, response, entry.meta(), EntryBody.of(file), head);
         return true;
     }

@@ -1,0 +1,281 @@
+package io.otaproxy.cache.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongSupplier;
+
+import io.otaproxy.api.cache.EntryMeta;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The committed entries: the in-memory map that lookups read, and the journal that makes it survive a restart.
+ * The one owner of the rule "renamed into place, fsynced, recorded, and only then visible".
+ *
+ * <p>Locks: lookups take none. Changes to one key (commit, remove, drop, orphan delete) hold that key's stripe
+ * lock, so a background cleanup can never delete a file that a commit just put in place. Journal appends hold
+ * the read side of {@code gate} from the append until the map reflects it; a journal rewrite holds the write
+ * side, so its snapshot of the map never misses a record it is about to replace.
+ */
+final class EntryIndex implements StoredEntry.EntryFiles {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EntryIndex.class);
+    private static final int MAX_ACCESSES_PER_FLUSH = 200_000;
+
+    private final StoreLayout layout;
+    private final LongSupplier clock;
+    private final EvictionReporter eviction;
+    private final DiskErrors diskErrors;
+    private final ConcurrentHashMap<String, StoredEntry> entries = new ConcurrentHashMap<>(1 << 16);
+    private final ConcurrentLinkedQueue<StoredEntry> accessed = new ConcurrentLinkedQueue<>();
+    private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
+    private final ReentrantLock[] stripes = new ReentrantLock[256];
+    private EntryJournal journal; // set once by recover(), before the index is shared
+
+    EntryIndex(final StoreLayout layout, final LongSupplier clock, final EvictionReporter eviction,
+            final DiskErrors diskErrors) {
+        this.layout = layout;
+        this.clock = clock;
+        this.eviction = eviction;
+        this.diskErrors = diskErrors;
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new ReentrantLock();
+        }
+    }
+
+    /**
+     * Loads what is on disk; see {@link StoreRecovery}. The journal is rewritten compactly when it has a torn
+     * tail (appending after half a line would damage it mid-file) or when most of it is superseded records;
+     * a clean, mostly live journal is simply appended to, which saves a rewrite of every entry at each start.
+     *
+     * @return what recovery found, and whether the journal was rewritten
+     */
+    StoreRecovery.Result recover() throws IOException {
+        final StoreRecovery.Result result = new StoreRecovery(layout, this).recover(entries);
+        final long garbage = result.journalRecords() - (long) entries.size();
+        if (result.journalClean() && garbage <= Math.max(10_000L, entries.size() / 2)) {
+            journal = EntryJournal.append(layout.journal(), layout.journalTemp(), garbage);
+        } else {
+            journal = EntryJournal.create(layout.journal(), layout.journalTemp(), entries.values());
+        }
+        return result;
+    }
+
+    StoredEntry get(final String key) {
+        return entries.get(key);
+    }
+
+    int size() {
+        return entries.size();
+    }
+
+    Collection<StoredEntry> entries() {
+        return entries.values();
+    }
+
+    @Override
+    public Path dataFile(final String key) {
+        return layout.dataFile(key);
+    }
+
+    /** A hit: remembered in memory now, written to the journal and told to the policy by the next flush. */
+    void recordAccess(final StoredEntry entry) {
+        if (entry.touch(clock.getAsLong())) {
+            accessed.add(entry);
+        }
+    }
+
+    /**
+     * Makes the fill's verified temp file the entry for its key: rename into place, fsync the directory, append
+     * the commit record and fsync the journal, then put it in the map. A crash before the journal fsync leaves an
+     * unrecorded file, which start-up deletes as an orphan.
+     */
+    StoredEntry commit(final InFlightFill fill, final EntryMeta meta) throws IOException {
+        final String key = fill.key();
+        final Path data = layout.dataFile(key);
+        final StoredEntry entry = new StoredEntry(key, meta, clock.getAsLong(), this);
+        final StoredEntry old;
+        final ReentrantLock stripe = stripe(key);
+        stripe.lock();
+        try {
+            if (StoreLayout.ensureDirectory(data.getParent())) {
+                StoreLayout.forceDirectory(layout.dataDir());
+            }
+            fill.moveInto(data);
+            StoreLayout.forceDirectory(data.getParent());
+            gate.readLock().lock();
+            try {
+                try {
+                    journal.appendDurably(entry.toCommitRecord());
+                } catch (final IOException e) {
+                    // the new file replaced any older one for the key; neither may be served now
+                    deleteQuietly(data);
+                    if (entries.remove(key) != null) {
+                        eviction.removed(key);
+                    }
+                    throw e;
+                }
+                old = entries.put(key, entry);
+            } finally {
+                gate.readLock().unlock();
+            }
+        } finally {
+            stripe.unlock();
+        }
+        if (old != null) {
+            eviction.removed(key);
+        }
+        eviction.added(entry);
+        return entry;
+    }
+
+    /** Removes the entry for {@code key}: journal record first, then the file (open holders keep reading it). */
+    boolean remove(final String key) {
+        final StoredEntry entry = entries.get(key);
+        return entry != null && drop(entry, null);
+    }
+
+    /** The entry's file is missing or wrong: drop it, unless the key has been committed anew meanwhile. */
+    @Override
+    public void vanished(final StoredEntry entry, final String reason) {
+        drop(entry, reason);
+    }
+
+    /**
+     * Drops {@code entry} if it is still the key's entry.
+     *
+     * @param reason why, for an operator (logged at WARN), or null for a requested removal
+     */
+    boolean drop(final StoredEntry entry, final String reason) {
+        final String key = entry.key();
+        final ReentrantLock stripe = stripe(key);
+        stripe.lock();
+        try {
+            gate.readLock().lock();
+            try {
+                if (entries.get(key) != entry) {
+                    return false;
+                }
+                try {
+                    journal.appendDurably(new JournalRecord.Remove(key));
+                } catch (final IOException e) {
+                    // still safe: the file goes below, and a record without a file is dropped at start-up
+                    diskErrors.report("Cannot record the removal of " + key, e);
+                }
+                entries.remove(key);
+            } finally {
+                gate.readLock().unlock();
+            }
+            deleteQuietly(layout.dataFile(key));
+        } finally {
+            stripe.unlock();
+        }
+        eviction.removed(key);
+        if (reason != null) {
+            LOG.warn("Dropped cache entry {}: {}", key, reason);
+        }
+        return true;
+    }
+
+    /** Deletes a data file that no entry owns, unless an entry for it has been committed meanwhile. */
+    boolean deleteOrphan(final Path file) {
+        final String name = file.getFileName().toString();
+        if (!KeyFormat.isValid(name) || !file.getParent().equals(layout.dataFile(name).getParent())) {
+            return StartupScan.deleteTreeQuietly(file); // not a name this format ever writes
+        }
+        final ReentrantLock stripe = stripe(name);
+        stripe.lock();
+        try {
+            return !entries.containsKey(name) && deleteQuietly(file);
+        } finally {
+            stripe.unlock();
+        }
+    }
+
+    /** Writes queued access times to the journal (no fsync: losing some to a power cut only blurs LRU order). */
+    int flushAccesses() {
+        final List<JournalRecord.Access> records = new ArrayList<>();
+        for (StoredEntry e = accessed.poll(); e != null; e = accessed.poll()) {
+            final long at = e.dequeueAccess();
+            if (entries.get(e.key()) == e) {
+                records.add(new JournalRecord.Access(e.key(), at));
+            }
+            if (records.size() >= MAX_ACCESSES_PER_FLUSH) {
+                break; // under a storm of hits the rest waits for the next flush
+            }
+        }
+        if (records.isEmpty()) {
+            return 0;
+        }
+        gate.readLock().lock();
+        try {
+            journal.append(records);
+        } catch (final IOException e) {
+            diskErrors.report("Cannot record access times", e);
+        } finally {
+            gate.readLock().unlock();
+        }
+        for (final JournalRecord.Access a : records) {
+            eviction.accessed(a.key(), a.accessMillis());
+        }
+        return records.size();
+    }
+
+    /**
+     * Rewrites the journal when it holds at least {@code minGarbage} and twice as many superseded records as live
+     * entries, so it never grows without bound yet is not rewritten for every few accesses.
+     *
+     * @return whether it was rewritten
+     */
+    boolean compactIfNeeded(final long minGarbage) {
+        final long garbage = journal.appendedSinceRewrite();
+        if (garbage < Math.max(minGarbage, 2L * entries.size())) {
+            return false;
+        }
+        gate.writeLock().lock();
+        try {
+            final long t0 = System.nanoTime();
+            journal.rewrite(entries.values());
+            LOG.info("Compacted the cache journal to {} entries in {} ms", entries.size(),
+                    (System.nanoTime() - t0) / 1_000_000);
+        } catch (final IOException e) {
+            diskErrors.report("Cannot compact the cache journal", e);
+            return false;
+        } finally {
+            gate.writeLock().unlock();
+        }
+        return true;
+    }
+
+    /** Flushes access times and closes the journal; the index is not used afterwards. */
+    void close() {
+        flushAccesses();
+        try {
+            journal.close();
+        } catch (final IOException e) {
+            diskErrors.report("Cannot close the cache journal", e);
+        }
+    }
+
+    private ReentrantLock stripe(final String key) {
+        return stripes[KeyFormat.prefix(key)];
+    }
+
+    private static boolean deleteQuietly(final Path file) {
+        try {
+            return Files.deleteIfExists(file);
+        } catch (final IOException e) {
+            LOG.debug("Cannot delete {}: {}", file, e.toString());
+            return false;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.otaproxy.cache.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+
+import io.otaproxy.api.cache.Fill;
+
+/**
+ * A client's reader of a fill. It has its own descriptor on the body (opened on the temp file, which stays valid
+ * after the rename) and reads with positional reads, so every client goes at its own pace and none shares a file
+ * position, nor a channel that an interrupted thread could close for the others.
+ */
+final class FillBodyReader implements Fill.FillReader {
+
+    private final InFlightFill fill;
+    private final FileChannel channel;
+    private volatile boolean closed;
+
+    FillBodyReader(final InFlightFill fill, final FileChannel channel) {
+        this.fill = fill;
+        this.channel = channel;
+    }
+
+    @Override
+    public int read(final long position, final byte[] buffer, final int offset, final int length)
+            throws IOException, InterruptedException {
+        if (offset < 0 || length < 0 || offset > buffer.length || position < 0) {
+            throw new IndexOutOfBoundsException("position " + position + ", offset " + offset + ", length " + length);
+        }
+        final int max = Math.min(length, buffer.length - offset);
+        if (max == 0) {
+            return 0;
+        }
+        final long limit = fill.awaitReadable(position, this);
+        if (limit < 0) {
+            return -1;
+        }
+        final ByteBuffer target = ByteBuffer.wrap(buffer, offset, (int) Math.min(max, limit - position));
+        final int n = channel.read(target, position);
+        if (n <= 0) {
+            // published bytes are in the page cache: a short file here means someone truncated it under us
+            throw new IOException("Fill of " + fill.key() + ": no data at " + position + " though published");
+        }
+        return n;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        InFlightFill.closeQuietly(channel);
+        fill.readerClosed();
+    }
+}

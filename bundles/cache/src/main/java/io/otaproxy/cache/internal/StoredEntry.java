@@ -1,0 +1,111 @@
+package io.otaproxy.cache.internal;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import io.otaproxy.api.cache.CacheEntry;
+import io.otaproxy.api.cache.EntryMeta;
+
+/**
+ * A committed entry in the in-memory index. Kept small on purpose (no Path per entry): 600 000 of them live in
+ * memory at once. The last access time is written by every hit without a lock and persisted lazily.
+ */
+final class StoredEntry implements CacheEntry {
+
+    /** What an entry needs from its store: where its file is, and a way to report the file gone or wrong. */
+    interface EntryFiles {
+        Path dataFile(String key);
+
+        void vanished(StoredEntry entry, String reason);
+    }
+
+    private final String key;
+    private final EntryMeta meta;
+    private final EntryFiles files;
+    private volatile long lastAccessMillis;
+    private volatile boolean accessQueued;
+
+    StoredEntry(final String key, final EntryMeta meta, final long lastAccessMillis, final EntryFiles files) {
+        this.key = key;
+        this.meta = meta;
+        this.lastAccessMillis = lastAccessMillis;
+        this.files = files;
+    }
+
+    @Override
+    public String key() {
+        return key;
+    }
+
+    @Override
+    public EntryMeta meta() {
+        return meta;
+    }
+
+    /**
+     * Opens the data file. Its size is checked against the record on the open descriptor (an fstat, nearly free):
+     * that is what lets start-up skip a stat per entry and still never serve a file of the wrong size.
+     */
+    @Override
+    public FileChannel open() throws IOException {
+        final FileChannel channel;
+        try {
+            channel = FileChannel.open(files.dataFile(key), StandardOpenOption.READ);
+        } catch (final NoSuchFileException e) {
+            files.vanished(this, "data file missing");
+            throw e;
+        }
+        final long size;
+        try {
+            size = channel.size();
+        } catch (final IOException e) {
+            channel.close();
+            throw e;
+        }
+        if (size != meta.length()) {
+            channel.close();
+            files.vanished(this, "data file holds " + size + " bytes, expected " + meta.length());
+            throw new IOException("Cache entry " + key + " has the wrong size; dropped");
+        }
+        return channel;
+    }
+
+    long lastAccessMillis() {
+        return lastAccessMillis;
+    }
+
+    /** Marks a hit; true when the entry must be queued for the next access flush (it was not queued yet). */
+    boolean touch(final long nowMillis) {
+        lastAccessMillis = nowMillis;
+        if (accessQueued) {
+            return false;
+        }
+        accessQueued = true;
+        return true;
+    }
+
+    /** Replays a journal access record at start-up. */
+    void restoreAccess(final long accessMillis) {
+        if (accessMillis > lastAccessMillis) {
+            lastAccessMillis = accessMillis;
+        }
+    }
+
+    /** Takes the entry off the access queue, then reads the time to persist (in that order; see touch). */
+    long dequeueAccess() {
+        accessQueued = false;
+        return lastAccessMillis;
+    }
+
+    JournalRecord.Commit toCommitRecord() {
+        return new JournalRecord.Commit(key, meta, lastAccessMillis);
+    }
+
+    @Override
+    public String toString() {
+        return "StoredEntry[" + key + ", " + meta + "]";
+    }
+}

@@ -1,0 +1,207 @@
+package io.otaproxy.cache.internal;
+
+import static io.otaproxy.cache.internal.FileCacheStoreTest.commit;
+import static io.otaproxy.cache.internal.TestData.bytes;
+import static io.otaproxy.cache.internal.TestData.key;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNotSame;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertSame;
+import static org.junit.Assert.assertTrue;
+
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.otaproxy.api.cache.CacheStore;
+import io.otaproxy.api.cache.EntryMeta;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+
+public class CacheStoreComponentTest {
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private final FakeContext context = new FakeContext();
+    private final CacheStoreComponent component = new CacheStoreComponent(TestData.FAST, System::currentTimeMillis);
+    private Path dir;
+    private boolean active;
+
+    @Before
+    public void setUp() throws Exception {
+        dir = tmp.newFolder("cache").toPath();
+    }
+
+    @After
+    public void tearDown() {
+        if (active) {
+            component.deactivate();
+        }
+    }
+
+    /** A stub of the configuration annotation: the given values, defaults for the rest. */
+    static CacheStoreConfig config(final Object... keyValues) {
+        final Map<String, Object> values = new HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            values.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return (CacheStoreConfig) Proxy.newProxyInstance(CacheStoreConfig.class.getClassLoader(),
+                new Class<?>[] {CacheStoreConfig.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("annotationType")) {
+                        return CacheStoreConfig.class;
+                    }
+                    return values.containsKey(method.getName()) ? values.get(method.getName())
+                            : method.getDefaultValue();
+                });
+    }
+
+    private void activate(final CacheStoreConfig config) throws Exception {
+        component.activate(context.proxy(), config);
+        active = true;
+        component.awaitApplied(10_000);
+    }
+
+    private void modify(final CacheStoreConfig config) throws Exception {
+        component.modified(config);
+        component.awaitApplied(10_000);
+    }
+
+    @Test
+    public void registersTheStoreOnlyWhileCachingIsEnabled() throws Exception {
+        activate(config("cache_dir", dir.toString()));
+        final CacheStore first = context.registered();
+        assertNotNull(first);
+        assertEquals(dir.toAbsolutePath().normalize().toString(), context.properties().get("cache.dir"));
+
+        modify(config("cache_dir", dir.toString(), "enable_cache", false));
+        assertNull("disabled: nothing registered, the proxy relays", context.registered());
+        assertNull(component.currentStore());
+
+        modify(config("cache_dir", dir.toString(), "enable_cache", true));
+        assertNotNull(context.registered());
+        assertNotSame(first, context.registered());
+
+        component.deactivate();
+        active = false;
+        assertNull(context.registered());
+    }
+
+    @Test
+    public void disabledFromTheStartRegistersNothing() throws Exception {
+        activate(config("cache_dir", dir.toString(), "enable_cache", false));
+        assertNull(context.registered());
+        assertEquals(0, context.registrations);
+    }
+
+    @Test
+    public void aNewDirectoryReopensTheStoreThereAndOtherChangesApplyInPlace() throws Exception {
+        activate(config("cache_dir", dir.toString()));
+        final FileCacheStore first = component.currentStore();
+        commit(first, key(1), bytes(10, 1), new EntryMeta(10, null, null, null, null));
+
+        modify(config("cache_dir", dir.toString(), "fill_always_finish", true, "external_cache_dirs",
+                new String[] {"/mnt"}));
+        assertSame("no re-open for other settings", first, component.currentStore());
+        assertEquals(1, context.registrations);
+
+        final Path other = tmp.newFolder("other").toPath();
+        modify(config("cache_dir", other.toString()));
+        final FileCacheStore second = component.currentStore();
+        assertNotSame(first, second);
+        assertSame(second, context.registered());
+        assertEquals(other, second.directory());
+        assertNull(second.find(key(1)));
+
+        modify(config("cache_dir", dir.toString()));
+        assertNotNull("back on the first directory, its entries are there", component.currentStore().find(key(1)));
+    }
+
+    @Test
+    public void initCacheIdWipesOncePerId() throws Exception {
+        activate(config("cache_dir", dir.toString(), "init_cache_id", "launch-1"));
+        commit(component.currentStore(), key(1), bytes(10, 1), new EntryMeta(10, null, null, null, null));
+        component.deactivate();
+
+        final CacheStoreComponent again = new CacheStoreComponent(TestData.FAST, System::currentTimeMillis);
+        again.activate(context.proxy(), config("cache_dir", dir.toString(), "init_cache_id", "launch-1"));
+        again.awaitApplied(10_000);
+        assertNotNull("a bundle update in the same launch keeps the cache", again.currentStore().find(key(1)));
+
+        again.modified(config("cache_dir", dir.toString(), "init_cache_id", "launch-2"));
+        again.awaitApplied(10_000);
+        assertNull("a new launch with init_cache wipes", again.currentStore().find(key(1)));
+        again.deactivate();
+        active = false;
+    }
+
+    @Test
+    public void evictionPolicyBoundLaterGetsTheIndexReplayed() throws Exception {
+        activate(config("cache_dir", dir.toString()));
+        commit(component.currentStore(), key(1), bytes(10, 1), new EntryMeta(10, null, null, null, null));
+        final FileCacheStoreTest.RecordingPolicy policy = new FileCacheStoreTest.RecordingPolicy();
+        component.bindEvictionPolicy(policy);
+        assertEquals(Map.of(key(1), 10L), policy.sizes);
+        component.unbindEvictionPolicy(policy);
+        commit(component.currentStore(), key(2), bytes(10, 2), new EntryMeta(10, null, null, null, null));
+        assertFalse(policy.sizes.containsKey(key(2)));
+        assertTrue(component.currentStore().remove(key(1)));
+        assertTrue("an unbound policy hears nothing", policy.sizes.containsKey(key(1)));
+    }
+
+    /** Just enough of a BundleContext to watch the component register and unregister its service. */
+    static final class FakeContext {
+        private final List<Object> live = new ArrayList<>();
+        private Dictionary<?, ?> lastProperties;
+        private int registrations;
+
+        synchronized CacheStore registered() {
+            return live.isEmpty() ? null : (CacheStore) live.get(live.size() - 1);
+        }
+
+        synchronized Dictionary<?, ?> properties() {
+            return lastProperties;
+        }
+
+        BundleContext proxy() {
+            return (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {BundleContext.class}, (p, method, args) -> {
+                        if (!method.getName().equals("registerService")) {
+                            throw new UnsupportedOperationException(method.getName());
+                        }
+                        return register(args[1], (Dictionary<?, ?>) args[2]);
+                    });
+        }
+
+        private synchronized ServiceRegistration<?> register(final Object service, final Dictionary<?, ?> props) {
+            assertTrue("one registration at a time", live.isEmpty());
+            live.add(service);
+            lastProperties = props;
+            registrations++;
+            return (ServiceRegistration<?>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {ServiceRegistration.class}, (p, method, args) -> {
+                        if (!method.getName().equals("unregister")) {
+                            throw new UnsupportedOperationException(method.getName());
+                        }
+                        synchronized (FakeContext.this) {
+                            if (!live.remove(service)) {
+                                throw new IllegalStateException("already unregistered");
+                            }
+                        }
+                        return null;
+                    });
+        }
+    }
+}

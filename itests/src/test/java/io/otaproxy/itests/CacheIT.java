@@ -1,0 +1,272 @@
+package io.otaproxy.itests;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.otaproxy.testing.Behaviour;
+import io.otaproxy.testing.RawHttpClient;
+import io.otaproxy.testing.TestData;
+
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+
+/** The cache: hits, shared downloads, integrity, OTA directives, HEAD and ranges, over the real bundle set. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class CacheIT extends ProxyTestSupport {
+
+    private static final String DIRECTIVES = "OTA-File-Cache-Control: ";
+
+
+    private RawHttpClient.Response get(final String path, final String... headers) throws IOException {
+        return RawHttpClient.get(proxyPort(), origin.url(path), headers);
+    }
+
+    @Test
+    public void aSecondRequestIsServedFromDiskEvenWithUpstreamGone() throws IOException {
+        final byte[] body = TestData.generate(1_500_000, 31);
+        origin.put("/warm.bin", Behaviour.ok(body).header("Content-Type", "application/x-ota"));
+        final RawHttpClient.Response cold = get("/warm.bin");
+        assertEquals(200, cold.status);
+        assertArrayEquals(body, cold.body);
+        final int port = origin.port();
+        origin.close(); // the car went offline
+        final RawHttpClient.Response warm = RawHttpClient.get(proxyPort(), "http://127.0.0.1:" + port + "/warm.bin");
+        assertEquals(200, warm.status);
+        assertArrayEquals(body, warm.body);
+        assertEquals("1500000", warm.header("Content-Length"));
+        assertEquals("Content-Type is replayed on hits", "application/x-ota", warm.header("Content-Type"));
+    }
+
+    @Test
+    public void concurrentRequestsShareOneUpstreamDownloadAndAllStream() throws Exception {
+        final long size = 4L * 1024 * 1024;
+        origin.put("/shared.img", Behaviour.generated(size, 32).rateLimited(2L * 1024 * 1024));
+        final List<CompletableFuture<RawHttpClient.Response>> clients = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            clients.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return get("/shared.img");
+                } catch (final IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        final String expected = TestData.sha256(size, 32);
+        for (final CompletableFuture<RawHttpClient.Response> c : clients) {
+            final RawHttpClient.Response r = c.get(60, TimeUnit.SECONDS);
+            assertEquals(200, r.status);
+            assertTrue(r.complete);
+            assertEquals(expected, r.sha256);
+        }
+        assertEquals("one upstream request for eight clients", 1, origin.requestCount("/shared.img"));
+    }
+
+    @Test
+    public void aJoinerReceivesBytesBeforeTheDownloadEnds() throws Exception {
+        final long size = 3L * 1024 * 1024;
+        origin.put("/slow.img", Behaviour.generated(size, 33).rateLimited(1024 * 1024));
+        final CompletableFuture<RawHttpClient.Response> first = CompletableFuture.supplyAsync(() -> {
+            try {
+                return get("/slow.img");
+            } catch (final IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        origin.awaitRequests(1, 10_000);
+        Thread.sleep(300);
+        // a joiner reads the first 1000 bytes as a range; they are on disk long before the 3 s download ends
+        final long start = System.nanoTime();
+        final RawHttpClient.Response joiner = get("/slow.img", "Range: bytes=0-999");
+        final long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(206, joiner.status);
+        assertArrayEquals(java.util.Arrays.copyOf(TestData.generate(size, 33), 1000), joiner.body);
+        assertTrue("joined bytes came after " + millis + " ms", millis < 2000);
+        assertTrue(first.get(30, TimeUnit.SECONDS).complete);
+        assertEquals(1, origin.requestCount("/slow.img"));
+    }
+
+    @Test
+    public void theClientsShaKeysTheEntryAcrossUrlsAndIsEchoed() throws IOException {
+        final byte[] body = "same file, two urls".getBytes(StandardCharsets.UTF_8);
+        final String sha = TestData.sha256(body);
+        origin.put("/a/file", body);
+        origin.put("/b/file", body);
+        assertEquals(200, get("/a/file", DIRECTIVES + "file_sha256=" + sha + ",file_compression_alg=zst").status);
+        final RawHttpClient.Response other = get("/b/file", DIRECTIVES + "file_sha256=" + sha);
+        assertEquals(200, other.status);
+        assertArrayEquals(body, other.body);
+        assertEquals(0, origin.requestCount("/b/file"));
+        assertEquals("file_sha256=" + sha + ",file_compression_alg=zst", other.header("ota-file-cache-control"));
+    }
+
+    @Test
+    public void aWrongShaIsNeverDeliveredCompleteNorCached() throws IOException {
+        final byte[] body = TestData.generate(200_000, 34);
+        origin.put("/bad-sha", body);
+        final String wrong = "00".repeat(32);
+        final RawHttpClient.Response r = get("/bad-sha", DIRECTIVES + "file_sha256=" + wrong);
+        // an error status if the check failed before the response started, else an aborted body
+        assertTrue("the client must see a failed download", r.status == 502 || !r.complete);
+        assertTrue("the last bytes are withheld", r.status == 502 || r.bodyLength < body.length);
+        get("/bad-sha", DIRECTIVES + "file_sha256=" + wrong);
+        assertEquals("nothing was committed", 2, origin.requestCount("/bad-sha"));
+        final RawHttpClient.Response right = get("/bad-sha", DIRECTIVES + "file_sha256=" + TestData.sha256(body));
+        assertTrue(right.complete);
+        assertArrayEquals(body, right.body);
+    }
+
+    @Test
+    public void aTruncatedUpstreamFailsEveryReaderAndIsFetchedAgain() throws IOException {
+        origin.put("/trunc", Behaviour.generated(500_000, 35).truncatedAfter(100_000));
+        final RawHttpClient.Response r = get("/trunc");
+        assertFalse(r.complete);
+        origin.put("/trunc", TestData.generate(500_000, 35));
+        final RawHttpClient.Response again = get("/trunc");
+        assertTrue(again.complete);
+        assertEquals(TestData.sha256(500_000, 35), again.sha256);
+        assertEquals(2, origin.requestCount("/trunc"));
+    }
+
+    @Test
+    public void retryCachingFetchesAgainAndNoCacheNeverTouchesTheCache() throws IOException {
+        origin.put("/r", new byte[] {1});
+        get("/r");
+        get("/r");
+        assertEquals(1, origin.requestCount("/r"));
+        origin.put("/r", new byte[] {2});
+        final RawHttpClient.Response retried = get("/r", DIRECTIVES + "retry_caching");
+        assertArrayEquals(new byte[] {2}, retried.body);
+        assertEquals(2, origin.requestCount("/r"));
+        assertArrayEquals(new byte[] {2}, get("/r").body);
+        assertEquals(2, origin.requestCount("/r"));
+
+        origin.put("/n", new byte[] {3});
+        get("/n", DIRECTIVES + "no_cache");
+        get("/n", DIRECTIVES + "no_cache");
+        get("/n");
+        assertEquals("no_cache neither reads nor fills", 3, origin.requestCount("/n"));
+    }
+
+    @Test
+    public void headIsAnsweredFromTheCacheAndAMissDoesNotStartADownload() throws IOException {
+        origin.put("/h", TestData.generate(12_345, 36));
+        final RawHttpClient.Response miss = RawHttpClient.exchange(proxyPort(), "HEAD", origin.url("/h"), true);
+        assertEquals("12345", miss.header("Content-Length"));
+        assertEquals("HEAD", origin.lastRequest().method());
+        get("/h");
+        assertEquals(2, origin.requests().size());
+        final RawHttpClient.Response hit = RawHttpClient.exchange(proxyPort(), "HEAD", origin.url("/h"), true);
+        assertEquals(200, hit.status);
+        assertEquals("12345", hit.header("Content-Length"));
+        assertEquals("no upstream request for a cached HEAD", 2, origin.requests().size());
+    }
+
+    @Test
+    public void rangesAreServedFromACompleteEntry() throws IOException {
+        final byte[] body = TestData.generate(10_000, 37);
+        origin.put("/range.bin", Behaviour.ok(body).header("Content-Type", "application/octet-stream"));
+        get("/range.bin");
+        final RawHttpClient.Response one = get("/range.bin", "Range: bytes=100-199");
+        assertEquals(206, one.status);
+        assertEquals("bytes 100-199/10000", one.header("Content-Range"));
+        assertArrayEquals(java.util.Arrays.copyOfRange(body, 100, 200), one.body);
+
+        final RawHttpClient.Response multi = get("/range.bin", "Range: bytes=0-9,-10");
+        assertEquals(206, multi.status);
+        assertTrue(multi.header("Content-Type").startsWith("multipart/byteranges; boundary="));
+        final String text = new String(multi.body, StandardCharsets.ISO_8859_1);
+        assertTrue(text.contains("Content-Range: bytes 0-9/10000"));
+        assertTrue(text.contains("Content-Range: bytes 9990-9999/10000"));
+        assertTrue(text.contains(new String(java.util.Arrays.copyOfRange(body, 9990, 10000),
+                StandardCharsets.ISO_8859_1)));
+
+        final RawHttpClient.Response none = get("/range.bin", "Range: bytes=20000-");
+        assertEquals(416, none.status);
+        assertEquals("bytes */10000", none.header("Content-Range"));
+        assertEquals(1, origin.requestCount("/range.bin"));
+    }
+
+    @Test
+    public void aRangedMissIsRelayedAsAsked() throws IOException {
+        origin.put("/ranged-miss", Behaviour.ok(new byte[] {1, 2, 3}).withStatus(206)
+                .header("Content-Range", "bytes 0-2/100"));
+        final RawHttpClient.Response r = get("/ranged-miss", "Range: bytes=0-2");
+        assertEquals(206, r.status);
+        assertEquals("bytes=0-2", origin.lastRequest().header("Range"));
+        get("/ranged-miss");
+        assertEquals("a 206 is never stored as the whole object", 2, origin.requestCount("/ranged-miss"));
+    }
+
+    @Test
+    public void errorsAreRelayedAndNotCached() throws IOException {
+        origin.put("/404", Behaviour.status(404, "gone".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(404, get("/404").status);
+        assertEquals(404, get("/404").status);
+        assertEquals(2, origin.requestCount("/404"));
+    }
+
+    @Test
+    public void aMalformedShaIs400AndReachesNoOne() throws IOException {
+        origin.put("/x", new byte[] {1});
+        final RawHttpClient.Response r = get("/x", DIRECTIVES + "file_sha256=../../../etc/passwd");
+        assertEquals(400, r.status);
+        assertEquals(0, origin.requests().size());
+    }
+
+    @Test
+    public void externalReadOnlyCachesAnswerByShaAfterTheLocalCache() throws Exception {
+        final java.nio.file.Path usb = work().resolve("usb");
+        java.nio.file.Files.createDirectories(usb.resolve("data"));
+        final byte[] plain = "an OTA file".getBytes(StandardCharsets.UTF_8);
+        final String sha = TestData.sha256(plain);
+        final byte[] compressed = {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 1, 2, 3};
+        java.nio.file.Files.write(usb.resolve("data").resolve(sha + ".zst"), compressed);
+        writeYaml(baseYaml(proxyPort(), work()) + "external_cache_dirs: [" + usb + "]\n");
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        RawHttpClient.Response r;
+        do {
+            Thread.sleep(100);
+            r = get("/usb/file", DIRECTIVES + "file_sha256=" + sha);
+        } while (r.status != 200 && System.nanoTime() < deadline);
+        assertEquals(200, r.status);
+        origin.clear(); // requests made before the edit reached the cache store went upstream (a 404 there)
+        r = get("/usb/file", DIRECTIVES + "file_sha256=" + sha);
+        assertArrayEquals(compressed, r.body);
+        assertEquals("file_sha256=" + sha + ",file_compression_alg=zst", r.header("ota-file-cache-control"));
+        assertEquals("nothing went upstream", 0, origin.requests().size());
+    }
+
+    @Test
+    public void entriesSurviveARestartOfTheCacheBundle() throws Exception {
+        final byte[] body = TestData.generate(300_000, 38);
+        origin.put("/persist", body);
+        get("/persist");
+        final Bundle cache = installedBundle("io.otaproxy.cache");
+        cache.stop();
+        assertEquals(200, get("/persist").status);
+        assertEquals("relayed while the cache bundle is stopped", 2, origin.requestCount("/persist"));
+        cache.start();
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (context.getServiceReference("io.otaproxy.api.cache.CacheStore") == null
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        final RawHttpClient.Response r = get("/persist");
+        assertArrayEquals(body, r.body);
+        assertEquals("served from the disk after the restart", 2, origin.requestCount("/persist"));
+    }
+}
