@@ -142,6 +142,22 @@ public class CacheIT extends ProxyTestSupport {
     }
 
     @Test
+    public void aResetOrAStallOfUpstreamFailsTheFillAndCommitsNothing() throws IOException {
+        origin.put("/reset", Behaviour.generated(800_000, 39).resetAfter(200_000));
+        assertFalse(get("/reset").complete);
+        origin.put("/stall", Behaviour.generated(800_000, 40).stallAfter(200_000));
+        final long start = System.nanoTime();
+        assertFalse("a stalled fill fails after the read timeout", get("/stall").complete);
+        assertTrue(System.nanoTime() - start < 20_000_000_000L);
+        origin.put("/reset", TestData.generate(800_000, 39));
+        origin.put("/stall", TestData.generate(800_000, 40));
+        assertEquals(TestData.sha256(800_000, 39), get("/reset").sha256);
+        assertEquals(TestData.sha256(800_000, 40), get("/stall").sha256);
+        assertEquals(2, origin.requestCount("/reset"));
+        assertEquals(2, origin.requestCount("/stall"));
+    }
+
+    @Test
     public void retryCachingFetchesAgainAndNoCacheNeverTouchesTheCache() throws IOException {
         origin.put("/r", new byte[] {1});
         get("/r");

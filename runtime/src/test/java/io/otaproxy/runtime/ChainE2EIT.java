@@ -90,7 +90,7 @@ public class ChainE2EIT {
 
     @Test
     public void coldWarmOfflineAndAfterRestart() throws Exception {
-        final OtaDataSet data = OtaDataSet.generate(1000, 900, 60, 4, 7);
+        final OtaDataSet data = OtaDataSet.generate(1000, 1900, 60, 4, 7);
         origin = TestOrigin.start();
         data.serve(origin);
         final String originBase = "http://127.0.0.1:" + origin.port();

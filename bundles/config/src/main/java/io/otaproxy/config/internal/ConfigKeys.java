@@ -24,6 +24,10 @@ final class ConfigKeys {
     static final String CACHE_INIT_ID = "init.cache.id";
     /** Read-only cache mount points, each holding {@code data/<sha256>[.zst]} as the reference's external caches. */
     static final String CACHE_EXTERNAL_DIRS = "external.cache.dirs";
+    /** Keep downloading a fill when every client has gone. */
+    static final String CACHE_FILL_ALWAYS_FINISH = "fill.always.finish";
+    /** Which registered eviction policy (service property {@code policy}) the cache store uses. */
+    static final String CACHE_EVICTION_POLICY = "eviction.policy";
 
     /** The disk monitor. */
     static final String DISK_PID = "io.otaproxy.disk";

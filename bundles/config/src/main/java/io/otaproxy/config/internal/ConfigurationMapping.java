@@ -67,6 +67,8 @@ final class ConfigurationMapping {
         p.put(ConfigKeys.CACHE_ENABLE, info.cacheEnabled());
         p.put(ConfigKeys.CACHE_INIT_ID, info.initCache() ? launchId : "");
         p.put(ConfigKeys.CACHE_EXTERNAL_DIRS, info.externalCacheDirs().toArray(new String[0]));
+        p.put(ConfigKeys.CACHE_FILL_ALWAYS_FINISH, info.fillAlwaysFinish());
+        p.put(ConfigKeys.CACHE_EVICTION_POLICY, info.evictionPolicy());
         return p;
     }
 

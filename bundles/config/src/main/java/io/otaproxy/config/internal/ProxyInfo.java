@@ -29,6 +29,7 @@ final class ProxyInfo {
     private final boolean httpsEnabled;
     private final String cacheDir;
     private final boolean initCache;
+    private final boolean fillAlwaysFinish;
     private final List<String> externalCacheDirs;
     private final int softLimitPercent;
     private final int hardLimitPercent;
@@ -48,6 +49,7 @@ final class ProxyInfo {
         this.httpsEnabled = b.httpsEnabled;
         this.cacheDir = Objects.requireNonNull(b.cacheDir, "cacheDir");
         this.initCache = b.initCache;
+        this.fillAlwaysFinish = b.fillAlwaysFinish;
         this.externalCacheDirs = List.copyOf(b.externalCacheDirs);
         this.softLimitPercent = b.softLimitPercent;
         this.hardLimitPercent = b.hardLimitPercent;
@@ -97,6 +99,11 @@ final class ProxyInfo {
 
     boolean initCache() {
         return initCache;
+    }
+
+    /** Whether a fill keeps downloading after every client has gone. */
+    boolean fillAlwaysFinish() {
+        return fillAlwaysFinish;
     }
 
     /** Read-only external cache mount points, absolute, without duplicates. */
@@ -151,6 +158,7 @@ final class ProxyInfo {
                 && listenPort == other.listenPort && cacheEnabled == other.cacheEnabled
                 && upperProxy.equals(other.upperProxy) && httpsEnabled == other.httpsEnabled
                 && cacheDir.equals(other.cacheDir) && initCache == other.initCache
+                && fillAlwaysFinish == other.fillAlwaysFinish
                 && externalCacheDirs.equals(other.externalCacheDirs) && softLimitPercent == other.softLimitPercent
                 && hardLimitPercent == other.hardLimitPercent && cacheMaxBytes == other.cacheMaxBytes
                 && logLevel.equals(other.logLevel) && connectTimeoutMs == other.connectTimeoutMs
@@ -161,7 +169,7 @@ final class ProxyInfo {
     @Override
     public int hashCode() {
         return Objects.hash(proxyEnabled, listenAddr, listenPort, cacheEnabled, upperProxy, httpsEnabled, cacheDir,
-                initCache, externalCacheDirs, softLimitPercent, hardLimitPercent, cacheMaxBytes, logLevel,
+                initCache, fillAlwaysFinish, externalCacheDirs, softLimitPercent, hardLimitPercent, cacheMaxBytes, logLevel,
                 connectTimeoutMs, readTimeoutMs, diskPollIntervalMs, evictionPolicy);
     }
 
@@ -171,6 +179,7 @@ final class ProxyInfo {
                 + ", upper proxy " + (upperProxy.isEmpty() ? "none" : upperProxy)
                 + ", https " + (httpsEnabled ? "on" : "off")
                 + ", cache " + (cacheEnabled ? "on" : "off") + " at " + cacheDir + (initCache ? " (wipe at start)" : "")
+                + (fillAlwaysFinish ? ", fills always finish" : "")
                 + ", external caches " + externalCacheDirs
                 + ", disk soft " + softLimitPercent + " % / hard " + hardLimitPercent + " %"
                 + ", cap " + (cacheMaxBytes == 0 ? "none" : cacheMaxBytes + " bytes")
@@ -189,6 +198,7 @@ final class ProxyInfo {
         private boolean httpsEnabled;
         private String cacheDir;
         private boolean initCache;
+        private boolean fillAlwaysFinish;
         private List<String> externalCacheDirs = List.of();
         private int softLimitPercent = DEFAULT_SOFT_LIMIT_PERCENT;
         private int hardLimitPercent = DEFAULT_HARD_LIMIT_PERCENT;
@@ -234,6 +244,11 @@ final class ProxyInfo {
 
         Builder cacheDir(final String value) {
             cacheDir = value;
+            return this;
+        }
+
+        Builder fillAlwaysFinish(final boolean value) {
+            fillAlwaysFinish = value;
             return this;
         }
 

@@ -102,6 +102,7 @@ final class ProxyInfoParser {
                 .httpsEnabled(https)
                 .cacheDir(pick(cli, file, defaultCacheDir(), s -> s.first(String.class, YamlKeys.CACHE_DIR)))
                 .initCache(pick(cli, file, false, s -> s.first(Boolean.class, YamlKeys.INIT_CACHE)))
+                .fillAlwaysFinish(pick(cli, file, false, s -> s.first(Boolean.class, YamlKeys.FILL_ALWAYS_FINISH)))
                 .externalCacheDirs(externalCacheDirs(cli, file))
                 .softLimitPercent(soft)
                 .hardLimitPercent(hard)

@@ -76,6 +76,7 @@ final class SettingSource {
             case YamlKeys.ENABLE_LOCAL_OTA_PROXY:
             case YamlKeys.ENABLE_CACHE:
             case YamlKeys.INIT_CACHE:
+            case YamlKeys.FILL_ALWAYS_FINISH:
             case YamlKeys.ENABLE_HTTPS:
                 return value.asBoolean();
             case YamlKeys.LOCAL_SERVER:

@@ -21,6 +21,7 @@ final class YamlKeys {
     // ota-proxy's own keys.
     static final String CACHE_DIR = "cache_dir";
     static final String INIT_CACHE = "init_cache";
+    static final String FILL_ALWAYS_FINISH = "cache_fill_always_finish";
     static final String ENABLE_HTTPS = "enable_https";
     static final String SOFT_LIMIT = "disk_use_limit_soft_p";
     static final String HARD_LIMIT = "disk_use_limit_hard_p";
@@ -40,7 +41,7 @@ final class YamlKeys {
     static final List<String> ALL = List.of(GATEWAY, ENABLE_OTA_PROXY, LOCAL_SERVER, UPPER_OTA_PROXY,
             ENABLE_LOCAL_OTA_PROXY, LISTEN_ADDR, LISTEN_PORT, ENABLE_CACHE, EXTERNAL_NFS_CACHE_MNT_POINT, CACHE_DIR,
             INIT_CACHE, ENABLE_HTTPS, SOFT_LIMIT, HARD_LIMIT, CACHE_MAX_BYTES, LOG_LEVEL, CONNECT_TIMEOUT,
-            READ_TIMEOUT, DISK_POLL_INTERVAL, EVICTION_POLICY, EXTERNAL_CACHE_DIRS);
+            READ_TIMEOUT, DISK_POLL_INTERVAL, EVICTION_POLICY, EXTERNAL_CACHE_DIRS, FILL_ALWAYS_FINISH);
 
     private YamlKeys() {
     }

@@ -46,6 +46,8 @@ public final class ConfigurationPublisherTest {
         assertEquals(Boolean.TRUE, cache.get("enable.cache"));
         assertEquals("launch-42", cache.get("init.cache.id"));
         assertArrayEquals(new String[] {"/media/usb"}, (String[]) cache.get("external.cache.dirs"));
+        assertEquals(Boolean.FALSE, cache.get("fill.always.finish"));
+        assertEquals("lru", cache.get("eviction.policy"));
 
         final Dictionary<String, Object> disk = configAdmin.properties("io.otaproxy.disk");
         assertEquals("/srv/ota/ota-cache", disk.get("cache.dir"));

@@ -81,6 +81,7 @@ public final class ProxyInfoParserTest {
                 "external_nfs_cache_mnt_point: /mnt/nfs",
                 "cache_dir: cache/../blobs",
                 "init_cache: true",
+                "cache_fill_always_finish: true",
                 "enable_https: false",
                 "disk_use_limit_soft_p: 60",
                 "disk_use_limit_hard_p: 90",
@@ -99,6 +100,7 @@ public final class ProxyInfoParserTest {
         assertFalse(info.httpsEnabled());
         assertEquals("/srv/ota/blobs", info.cacheDir());
         assertTrue(info.initCache());
+        assertTrue(info.fillAlwaysFinish());
         assertEquals(List.of("/media/usb", "/srv/ota/relative/usb", "/mnt/nfs"), info.externalCacheDirs());
         assertEquals(60, info.softLimitPercent());
         assertEquals(90, info.hardLimitPercent());
