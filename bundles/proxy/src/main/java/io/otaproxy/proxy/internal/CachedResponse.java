@@ -81,7 +81,8 @@ final class CachedResponse {
             response.setHeader("Transfer-Encoding", "chunked"); // keep an abort visible, see Relay
         }
         if (!head) {
-            copy(request, response.getOutputStream(), source, 0, meta.length() >= 0 ? meta.length() : Long.MAX_VALUE);
+            copy(request, response, response.getOutputStream(), source, 0,
+                    meta.length() >= 0 ? meta.length() : Long.MAX_VALUE);
         }
     }
 
@@ -94,7 +95,7 @@ final class CachedResponse {
         response.setHeader("Content-Range", "bytes " + range.first() + "-" + range.last() + "/" + meta.length());
         response.setContentLengthLong(range.length());
         if (!head) {
-            copy(request, response.getOutputStream(), source, range.first(), range.length());
+            copy(request, response, response.getOutputStream(), source, range.first(), range.length());
         }
     }
 
@@ -123,7 +124,7 @@ final class CachedResponse {
         final OutputStream out = response.getOutputStream();
         for (int i = 0; i < ranges.size(); i++) {
             out.write(partHeads[i]);
-            copy(request, out, source, ranges.get(i).first(), ranges.get(i).length());
+            copy(request, response, out, source, ranges.get(i).first(), ranges.get(i).length());
         }
         out.write(end);
     }
@@ -132,8 +133,9 @@ final class CachedResponse {
      * Copies {@code count} bytes from {@code position}; with an unknown length, to the end. A source failure aborts
      * the client connection; a client that goes away just ends the copy.
      */
-    private static void copy(final HttpServletRequest request, final OutputStream out, final BodySource source,
-            final long position, final long count) throws IOException {
+    private static void copy(final HttpServletRequest request, final HttpServletResponse response,
+            final OutputStream out, final BodySource source, final long position, final long count)
+            throws IOException {
         final byte[] buffer = new byte[COPY_BUFFER];
         long done = 0;
         while (done < count) {
@@ -144,10 +146,18 @@ final class CachedResponse {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }
-                LOG.warn("{}: cached body failed after {} bytes, aborting the client connection: {}",
-                        request.getRequestURL(), done, e.toString());
                 final IOException failure = e instanceof IOException io ? io
                         : new InterruptedIOException("interrupted while waiting for the download");
+                if (!response.isCommitted()) {
+                    // nothing has reached the client yet: a clear error beats a connection that just closes
+                    LOG.warn("{}: download failed before the response started: {}", request.getRequestURL(),
+                            e.toString());
+                    response.reset();
+                    ProxyServlet.sendError(response, 502, "Download failed: " + failure.getMessage());
+                    throw new ClientAbortedException(failure);
+                }
+                LOG.warn("{}: cached body failed after {} bytes, aborting the client connection: {}",
+                        request.getRequestURL(), done, e.toString());
                 if (ClientConnectionAbort.abort(request, failure)) {
                     throw new ClientAbortedException(failure);
                 }

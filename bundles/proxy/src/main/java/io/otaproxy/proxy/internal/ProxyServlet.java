@@ -6,11 +6,11 @@ import java.util.Collections;
 import java.util.Set;
 
 import jakarta.servlet.Servlet;
-
-import io.otaproxy.api.cache.CacheStore;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+
+import io.otaproxy.api.cache.CacheStore;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
