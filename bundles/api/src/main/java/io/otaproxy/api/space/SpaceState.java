@@ -31,7 +31,10 @@ public final class SpaceState {
         return zone;
     }
 
-    /** Size of the file system holding the cache directory. */
+    /**
+     * Capacity of the file system holding the cache directory as {@code df} counts it: bytes in use plus bytes
+     * available to this process (blocks reserved for root are not part of it).
+     */
     public long totalBytes() {
         return totalBytes;
     }
@@ -41,7 +44,10 @@ public final class SpaceState {
         return usableBytes;
     }
 
-    /** Bytes held by the cache's own files. */
+    /**
+     * Bytes held by the cache's own files (entries and fills in flight), as the cache store reports them through
+     * {@link CacheUsage}; 0 while no cache store reports its size.
+     */
     public long cacheBytes() {
         return cacheBytes;
     }

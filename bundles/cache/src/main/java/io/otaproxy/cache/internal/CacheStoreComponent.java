@@ -11,6 +11,7 @@ import java.util.function.LongSupplier;
 
 import io.otaproxy.api.cache.CacheStore;
 import io.otaproxy.api.eviction.EvictionPolicy;
+import io.otaproxy.api.space.CacheUsage;
 import io.otaproxy.api.space.DiskMonitor;
 
 import org.osgi.framework.BundleContext;
@@ -38,7 +39,12 @@ import org.slf4j.LoggerFactory;
  * lifecycle thread, so neither activation nor a configuration change blocks the framework, and two stores never
  * share a directory. A change of directory unregisters the old store, lets its fills finish for the grace
  * period (or fails them loudly), and then opens and registers the store on the new directory; the proxy relays
- * in between.
+ * in between. The store is also registered as {@link CacheUsage}, so the disk monitor learns the cache's size
+ * from the index instead of walking the directory.
+ *
+ * <p>Eviction policies are a multiple, dynamic reference: every installed policy is bound, and the one named by
+ * {@code eviction.policy} is used (see {@link PolicySelector}). A change of that name, or a policy bundle coming
+ * or going, swaps the store's policy in place: the index is replayed into the new one, nothing restarts.
  */
 @Component(configurationPid = "io.otaproxy.cache", configurationPolicy = ConfigurationPolicy.REQUIRE,
         immediate = true, service = {})
@@ -55,13 +61,15 @@ public final class CacheStoreComponent {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile DiskMonitor diskMonitor;
 
-    private EvictionPolicy evictionPolicy; // guarded by storeLock
+    private final PolicySelector policies = new PolicySelector(); // guarded by storeLock
+    private String wantedPolicy = StoreOptions.DEFAULT_POLICY; // guarded by storeLock
+    private EvictionPolicy evictionPolicy; // guarded by storeLock: the one in use
     private FileCacheStore store; // guarded by storeLock
 
     private ExecutorService lifecycle;
     private BundleContext context;
     private StoreOptions options; // lifecycle thread only
-    private ServiceRegistration<CacheStore> registration; // lifecycle thread only
+    private ServiceRegistration<?> registration; // lifecycle thread only
 
     public CacheStoreComponent() {
         this(StoreTunables.DEFAULTS, System::currentTimeMillis);
@@ -85,8 +93,9 @@ public final class CacheStoreComponent {
     @Modified
     void modified(final CacheStoreConfig config) {
         final StoreOptions next = StoreOptions.of(config);
-        LOG.info("Modifying cache store: directory {}, cache {}, wipe id '{}', always finish fills: {}",
-                next.directory(), next.enabled() ? "enabled" : "disabled", next.wipeId(), next.alwaysFinish());
+        LOG.info("Modifying cache store: directory {}, cache {}, wipe id '{}', always finish fills: {},"
+                + " eviction policy {}", next.directory(), next.enabled() ? "enabled" : "disabled", next.wipeId(),
+                next.alwaysFinish(), next.evictionPolicy());
         lifecycle.execute(() -> apply(next));
     }
 
@@ -104,24 +113,38 @@ public final class CacheStoreComponent {
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    void bindEvictionPolicy(final EvictionPolicy policy) {
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindEvictionPolicy(final EvictionPolicy policy, final Map<String, Object> properties) {
         synchronized (storeLock) {
-            evictionPolicy = policy;
-            if (store != null) {
-                store.useEvictionPolicy(policy);
-            }
+            policies.add(policy, properties);
+            choosePolicy();
         }
     }
 
-    void unbindEvictionPolicy(final EvictionPolicy policy) {
+    void unbindEvictionPolicy(final EvictionPolicy policy, final Map<String, Object> properties) {
         synchronized (storeLock) {
-            if (evictionPolicy == policy) {
-                evictionPolicy = null;
-                if (store != null) {
-                    store.useEvictionPolicy(null);
-                }
-            }
+            policies.remove(policy);
+            choosePolicy();
+        }
+    }
+
+    /** Uses the policy the configuration wants, or the best stand-in; swaps it into the store if it changed. */
+    private void choosePolicy() {
+        final PolicySelector.Candidate chosen = policies.choose(wantedPolicy);
+        final EvictionPolicy next = chosen == null ? null : chosen.policy();
+        if (next == evictionPolicy) {
+            return;
+        }
+        evictionPolicy = next;
+        if (chosen == null) {
+            LOG.warn("No eviction policy is installed; the cache store evicts by last access on its own");
+        } else if (chosen.name().equals(wantedPolicy)) {
+            LOG.info("Eviction policy: {}", chosen.name());
+        } else {
+            LOG.warn("Eviction policy '{}' is not installed; using '{}' until it is", wantedPolicy, chosen.name());
+        }
+        if (store != null) {
+            store.useEvictionPolicy(next);
         }
     }
 
@@ -129,6 +152,8 @@ public final class CacheStoreComponent {
         final StoreOptions current = options;
         options = next;
         synchronized (storeLock) {
+            wantedPolicy = next.evictionPolicy();
+            choosePolicy();
             // a store that failed to open is retried on any change; a running one is re-opened only if needed
             if (current != null && !current.needsReopen(next) && (store != null || !next.enabled())) {
                 if (store != null) {
@@ -159,8 +184,8 @@ public final class CacheStoreComponent {
             opened.useEvictionPolicy(evictionPolicy);
             opened.externalCaches(next.external());
         }
-        registration = context.registerService(CacheStore.class, opened,
-                FrameworkUtil.asDictionary(Map.of("cache.dir", next.directory().toString())));
+        registration = context.registerService(new String[] {CacheStore.class.getName(), CacheUsage.class.getName()},
+                opened, FrameworkUtil.asDictionary(Map.of("cache.dir", next.directory().toString())));
     }
 
     private void closeStore() {
@@ -185,6 +210,13 @@ public final class CacheStoreComponent {
     /** Waits until configuration changes submitted so far have been applied; for tests. */
     void awaitApplied(final long timeoutMillis) throws InterruptedException, ExecutionException, TimeoutException {
         lifecycle.submit(() -> { }).get(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The policy chosen for the store, or null; for tests. */
+    EvictionPolicy chosenPolicy() {
+        synchronized (storeLock) {
+            return evictionPolicy;
+        }
     }
 
     /** The open store, or null; for tests. */

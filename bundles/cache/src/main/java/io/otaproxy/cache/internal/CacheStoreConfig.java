@@ -28,4 +28,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "Keep downloading into the cache when every client of a download has hung up. Off: the"
                     + " download stops with its last client, saving bandwidth on a metered link.")
     boolean fill_always_finish() default false;
+
+    @AttributeDefinition(name = "Eviction policy",
+            description = "Which installed eviction policy decides what goes when the disk passes the soft limit or"
+                    + " the cache its cap: the policy registered with this name (service property 'policy'), such"
+                    + " as 'lru' (least recently used, the default) or 'gdsf' (favours small, often-read files)."
+                    + " Changed live: the new policy takes over the whole cache without a restart. If it is not"
+                    + " installed, another installed policy is used meanwhile.")
+    String eviction_policy() default "lru";
 }

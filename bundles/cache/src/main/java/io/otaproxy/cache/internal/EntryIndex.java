@@ -8,9 +8,11 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 import io.otaproxy.api.cache.EntryMeta;
 
@@ -35,6 +37,8 @@ final class EntryIndex implements StoredEntry.EntryFiles {
     private final LongSupplier clock;
     private final EvictionReporter eviction;
     private final DiskErrors diskErrors;
+    private final EntryPins pins;
+    private final AtomicLong committedBytes = new AtomicLong();
     private final ConcurrentHashMap<String, StoredEntry> entries = new ConcurrentHashMap<>(1 << 16);
     private final ConcurrentLinkedQueue<StoredEntry> accessed = new ConcurrentLinkedQueue<>();
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
@@ -42,11 +46,12 @@ final class EntryIndex implements StoredEntry.EntryFiles {
     private EntryJournal journal; // set once by recover(), before the index is shared
 
     EntryIndex(final StoreLayout layout, final LongSupplier clock, final EvictionReporter eviction,
-            final DiskErrors diskErrors) {
+            final DiskErrors diskErrors, final EntryPins pins) {
         this.layout = layout;
         this.clock = clock;
         this.eviction = eviction;
         this.diskErrors = diskErrors;
+        this.pins = pins;
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -61,6 +66,11 @@ final class EntryIndex implements StoredEntry.EntryFiles {
      */
     StoreRecovery.Result recover() throws IOException {
         final StoreRecovery.Result result = new StoreRecovery(layout, this).recover(entries);
+        long bytes = 0;
+        for (final StoredEntry e : entries.values()) {
+            bytes += e.meta().length();
+        }
+        committedBytes.set(bytes);
         final long garbage = result.journalRecords() - (long) entries.size();
         if (result.journalClean() && garbage <= Math.max(10_000L, entries.size() / 2)) {
             journal = EntryJournal.append(layout.journal(), layout.journalTemp(), garbage);
@@ -82,9 +92,19 @@ final class EntryIndex implements StoredEntry.EntryFiles {
         return entries.values();
     }
 
+    /** Bytes of the committed entries, kept exactly as entries come and go; never a walk of the files. */
+    long committedBytes() {
+        return committedBytes.get();
+    }
+
     @Override
     public Path dataFile(final String key) {
         return layout.dataFile(key);
+    }
+
+    @Override
+    public EntryPins pins() {
+        return pins;
     }
 
     /** A hit: remembered in memory now, written to the journal and told to the policy by the next flush. */
@@ -119,12 +139,15 @@ final class EntryIndex implements StoredEntry.EntryFiles {
                 } catch (final IOException e) {
                     // the new file replaced any older one for the key; neither may be served now
                     deleteQuietly(data);
-                    if (entries.remove(key) != null) {
+                    final StoredEntry replaced = entries.remove(key);
+                    if (replaced != null) {
+                        committedBytes.addAndGet(-replaced.meta().length());
                         eviction.removed(key);
                     }
                     throw e;
                 }
                 old = entries.put(key, entry);
+                committedBytes.addAndGet(meta.length() - (old == null ? 0 : old.meta().length()));
             } finally {
                 gate.readLock().unlock();
             }
@@ -172,6 +195,7 @@ final class EntryIndex implements StoredEntry.EntryFiles {
                     diskErrors.report("Cannot record the removal of " + key, e);
                 }
                 entries.remove(key);
+                committedBytes.addAndGet(-entry.meta().length());
             } finally {
                 gate.readLock().unlock();
             }
@@ -184,6 +208,72 @@ final class EntryIndex implements StoredEntry.EntryFiles {
             LOG.warn("Dropped cache entry {}: {}", key, reason);
         }
         return true;
+    }
+
+    /**
+     * Evicts {@code victims}, skipping any that is pinned or no longer its key's entry: for each, under its key's
+     * stripe, a removal record (written, not yet forced) and the map removal; then one fsync for the batch; then
+     * the files, each only if no new entry took its key meanwhile. One fsync per batch instead of one per entry
+     * matters on flash, where an eviction pass may remove thousands of entries. A journal that cannot be written
+     * (the disk is full: just when eviction matters most) does not stop the eviction: a record without its file
+     * is dropped at start-up.
+     *
+     * @return the entries removed
+     */
+    List<StoredEntry> evict(final List<StoredEntry> victims, final Predicate<String> pinned) {
+        final List<StoredEntry> removed = new ArrayList<>(victims.size());
+        boolean journalWorks = true;
+        for (final StoredEntry e : victims) {
+            final String key = e.key();
+            final ReentrantLock stripe = stripe(key);
+            stripe.lock();
+            try {
+                if (entries.get(key) != e || pinned.test(key)) {
+                    continue;
+                }
+                gate.readLock().lock();
+                try {
+                    if (journalWorks) {
+                        try {
+                            journal.append(List.of(new JournalRecord.Remove(key)));
+                        } catch (final IOException ex) {
+                            journalWorks = false;
+                            diskErrors.report("Cannot record evictions", ex);
+                        }
+                    }
+                    entries.remove(key);
+                    committedBytes.addAndGet(-e.meta().length());
+                } finally {
+                    gate.readLock().unlock();
+                }
+            } finally {
+                stripe.unlock();
+            }
+            removed.add(e);
+        }
+        if (removed.isEmpty()) {
+            return removed;
+        }
+        if (journalWorks) {
+            try {
+                journal.sync();
+            } catch (final IOException ex) {
+                diskErrors.report("Cannot record evictions", ex);
+            }
+        }
+        for (final StoredEntry e : removed) {
+            final ReentrantLock stripe = stripe(e.key());
+            stripe.lock();
+            try {
+                if (!entries.containsKey(e.key())) {
+                    deleteQuietly(layout.dataFile(e.key()));
+                }
+            } finally {
+                stripe.unlock();
+            }
+            eviction.removed(e.key());
+        }
+        return removed;
     }
 
     /** Deletes a data file that no entry owns, unless an entry for it has been committed meanwhile. */
@@ -254,6 +344,44 @@ final class EntryIndex implements StoredEntry.EntryFiles {
             gate.writeLock().unlock();
         }
         return true;
+    }
+
+    /**
+     * Repairs the store after its directory was removed under it (an operator's {@code rm -rf}, a wiped
+     * partition): recreates the layout, drops the entries whose files went with it, and writes the journal anew,
+     * since appends to the removed one would be lost. Costs a stat per entry, only in that rare event.
+     *
+     * @return the entries dropped
+     */
+    int rebuildAfterRemoval() throws IOException {
+        StoreLayout.ensureDirectory(layout.dataDir());
+        StoreLayout.ensureDirectory(layout.tmpDir());
+        int dropped = 0;
+        for (final StoredEntry e : entries.values()) {
+            if (Files.exists(layout.dataFile(e.key()))) {
+                continue;
+            }
+            final ReentrantLock stripe = stripe(e.key());
+            stripe.lock();
+            try {
+                // no removal record: the journal is about to be written from the map
+                if (!entries.remove(e.key(), e)) {
+                    continue;
+                }
+                committedBytes.addAndGet(-e.meta().length());
+            } finally {
+                stripe.unlock();
+            }
+            eviction.removed(e.key());
+            dropped++;
+        }
+        gate.writeLock().lock();
+        try {
+            journal.rewrite(entries.values());
+        } finally {
+            gate.writeLock().unlock();
+        }
+        return dropped;
     }
 
     /** Flushes access times and closes the journal; the index is not used afterwards. */

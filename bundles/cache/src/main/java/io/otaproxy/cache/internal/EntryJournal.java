@@ -90,7 +90,15 @@ final class EntryJournal implements Closeable {
 
     /** Appends a record and returns once it is on stable storage. */
     void appendDurably(final JournalRecord record) throws IOException {
-        final long seq = write(JournalCodec.encode(record), 1);
+        syncTo(write(JournalCodec.encode(record), 1));
+    }
+
+    /** Returns once every line written so far is on stable storage: one fsync for a batch of appends. */
+    void sync() throws IOException {
+        syncTo(writtenSeq);
+    }
+
+    private void syncTo(final long seq) throws IOException {
         synchronized (forceLock) {
             if (forcedSeq >= seq) {
                 return; // another thread's fsync already covered our line

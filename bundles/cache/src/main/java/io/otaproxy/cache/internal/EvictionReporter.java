@@ -1,14 +1,18 @@
 package io.otaproxy.cache.internal;
 
+import java.util.List;
+import java.util.function.Predicate;
+
 import io.otaproxy.api.eviction.EvictionPolicy;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the eviction policy (if any) informed. Adds and removes are serialized with the replay of the index into a
- * newly bound policy, so a removal racing the replay cannot leave a ghost entry behind in the policy. Accesses
- * are not: they come in batches from the access flusher and a stale access is ignored by the policy.
+ * Keeps the eviction policy in use (if any) informed, and is the one way to ask it for victims. Adds and removes
+ * are serialized with the replay of the index into a newly chosen policy, so a removal racing the replay cannot
+ * leave a ghost entry behind in the policy. Accesses are not: they come in batches from the access flusher, and
+ * the replay reads each entry's last access from the entry itself, so none is lost.
  */
 final class EvictionReporter {
 
@@ -17,18 +21,48 @@ final class EvictionReporter {
     private volatile EvictionPolicy policy;
     private volatile boolean warned;
 
-    /** Switches to {@code next} (or none) and tells it about every entry in {@code index}. */
+    /**
+     * Switches to {@code next} (or none): the policy left is told that every entry was removed, so it frees what
+     * it held, and {@code next} is told about every entry with its size and last access before it is asked for
+     * anything. No restart, no lost order: the last access times come from the journal.
+     */
     synchronized void use(final EvictionPolicy next, final Iterable<StoredEntry> index) {
+        final EvictionPolicy previous = policy;
+        if (previous == next) {
+            return;
+        }
         policy = next;
+        if (previous != null) {
+            for (final StoredEntry e : index) {
+                removed(previous, e.key());
+            }
+        }
         if (next == null) {
             return;
         }
+        final long t0 = System.nanoTime();
         int n = 0;
         for (final StoredEntry e : index) {
             added(next, e);
             n++;
         }
-        LOG.info("Eviction policy {} told about {} cache entries", safeName(next), n);
+        LOG.info("Eviction policy {} told about {} cache entries in {} ms", safeName(next), n,
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** The policy in use, or null. */
+    EvictionPolicy current() {
+        return policy;
+    }
+
+    /** Asks {@code p} for victims; a failing policy proposes none. Maintenance thread only. */
+    List<String> victims(final EvictionPolicy p, final long bytesToFree, final Predicate<String> pinned) {
+        try {
+            return p.victims(bytesToFree, pinned);
+        } catch (final RuntimeException e) {
+            policyFailed(e);
+            return List.of();
+        }
     }
 
     synchronized void added(final StoredEntry entry) {
@@ -41,11 +75,7 @@ final class EvictionReporter {
     synchronized void removed(final String key) {
         final EvictionPolicy p = policy;
         if (p != null) {
-            try {
-                p.removed(key);
-            } catch (final RuntimeException e) {
-                policyFailed(e);
-            }
+            removed(p, key);
         }
     }
 
@@ -68,6 +98,14 @@ final class EvictionReporter {
         }
     }
 
+    private void removed(final EvictionPolicy p, final String key) {
+        try {
+            p.removed(key);
+        } catch (final RuntimeException e) {
+            policyFailed(e);
+        }
+    }
+
     private void policyFailed(final RuntimeException e) {
         // a broken policy must not break caching; say so once
         if (!warned) {
@@ -76,7 +114,7 @@ final class EvictionReporter {
         }
     }
 
-    private static String safeName(final EvictionPolicy p) {
+    static String safeName(final EvictionPolicy p) {
         try {
             return p.name();
         } catch (final RuntimeException e) {

@@ -1,14 +1,21 @@
 package io.otaproxy.cache.internal;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -17,6 +24,7 @@ import io.otaproxy.api.cache.CacheStore;
 import io.otaproxy.api.cache.EntryMeta;
 import io.otaproxy.api.cache.Fill;
 import io.otaproxy.api.eviction.EvictionPolicy;
+import io.otaproxy.api.space.CacheUsage;
 import io.otaproxy.api.space.DiskMonitor;
 import io.otaproxy.api.space.SpaceZone;
 
@@ -24,14 +32,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cache store on one directory, without OSGi: lookups, fills in flight and their threads, and an orderly
- * close. The component opens one per configured directory and closes it on a change of directory or on stop.
+ * The cache store on one directory, without OSGi: lookups, fills in flight and their threads, eviction, and an
+ * orderly close. The component opens one per configured directory and closes it on a change of directory or on
+ * stop. It also reports its own size ({@link CacheUsage}) exactly, from the index and the fills' temp bytes.
  *
  * <p>Threads: one cached pool of fill writers (a writer blocks on upstream for the whole download, so they are
  * not pooled down to a fixed few), and one maintenance thread that runs the start-up scan, then every flush
- * interval writes access times, drops leaders that never began, and compacts the journal when due.
+ * interval writes access times, drops leaders that never began, deletes what relayed fills left, evicts when space
+ * is short, and compacts the journal when due. A commit also asks the maintenance thread for an eviction check,
+ * so the cache does not overshoot its cap for a whole interval. A hit does none of this: it reads the in-memory
+ * index and queues its access time.
+ *
+ * <p>Space: above the hard limit, or for a while after a disk write failed, {@link #fill} returns null and the
+ * proxy relays; running fills stop writing and relay the rest of their body to their readers (see
+ * {@link InFlightFill}). Both end by themselves when the disk recovers.
  */
-final class FileCacheStore implements CacheStore {
+final class FileCacheStore implements CacheStore, CacheUsage {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileCacheStore.class);
     /** Superseded journal records tolerated before a rewrite at runtime (~10 MB of journal). */
@@ -43,8 +59,15 @@ final class FileCacheStore implements CacheStore {
     private final LongSupplier clock;
     private final DiskErrors diskErrors = new DiskErrors();
     private final EvictionReporter eviction = new EvictionReporter();
+    private final EntryPins pins = new EntryPins();
+    private final AtomicLong tempBytes = new AtomicLong();
     private final EntryIndex index;
+    private final Evictor evictor;
+    private final FillSink.Factory sinks;
     private final ConcurrentHashMap<String, InFlightFill> inFlight = new ConcurrentHashMap<>();
+    /** Fills that ended without a commit and whose temp file a reader may still hold. */
+    private final Set<InFlightFill> draining = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean evictionQueued = new AtomicBoolean();
     private final ExecutorService writers = Executors.newCachedThreadPool(new DaemonThreads("ota-proxy-cache-fill"));
     private final ScheduledExecutorService maintenance =
             Executors.newSingleThreadScheduledExecutor(new DaemonThreads("ota-proxy-cache-maintenance"));
@@ -53,21 +76,32 @@ final class FileCacheStore implements CacheStore {
     private StartupScan scan;
     private volatile boolean alwaysFinish;
     private volatile ExternalCaches external = new ExternalCaches(java.util.List.of());
+    /** Clock time until which no new fill starts, after a disk write failed. */
+    private volatile long writesRefusedUntil = Long.MIN_VALUE;
 
     private FileCacheStore(final Path cacheDir, final StoreTunables tunables, final boolean alwaysFinish,
-            final Supplier<DiskMonitor> disk, final LongSupplier clock) {
+            final Supplier<DiskMonitor> disk, final LongSupplier clock, final FillSink.Factory sinks) {
         this.layout = new StoreLayout(cacheDir);
         this.tunables = tunables;
         this.alwaysFinish = alwaysFinish;
         this.disk = disk;
         this.clock = clock;
-        this.index = new EntryIndex(layout, clock, eviction, diskErrors);
+        this.sinks = sinks;
+        this.index = new EntryIndex(layout, clock, eviction, diskErrors, pins);
+        this.evictor = new Evictor(index, eviction, this::pinned, this::usedBytes, disk, clock);
     }
 
     /** Opens the store on {@code cacheDir}: recovers the index, then starts the background work. */
     static FileCacheStore open(final Path cacheDir, final StoreTunables tunables, final boolean alwaysFinish,
             final Supplier<DiskMonitor> disk, final LongSupplier clock) throws IOException {
-        final FileCacheStore store = new FileCacheStore(cacheDir, tunables, alwaysFinish, disk, clock);
+        return open(cacheDir, tunables, alwaysFinish, disk, clock, FillSink.FILES);
+    }
+
+    /** As {@link #open(Path, StoreTunables, boolean, Supplier, LongSupplier)}, writing fills through {@code sinks}. */
+    static FileCacheStore open(final Path cacheDir, final StoreTunables tunables, final boolean alwaysFinish,
+            final Supplier<DiskMonitor> disk, final LongSupplier clock, final FillSink.Factory sinks)
+            throws IOException {
+        final FileCacheStore store = new FileCacheStore(cacheDir, tunables, alwaysFinish, disk, clock, sinks);
         try {
             store.start();
         } catch (final IOException | RuntimeException e) {
@@ -118,12 +152,15 @@ final class FileCacheStore implements CacheStore {
     @Override
     public Fill fill(final String key) {
         KeyFormat.requireValid(key);
-        if (closed.get() || aboveHardLimit()) {
+        final long now = clock.getAsLong();
+        if (closed.get() || aboveHardLimit() || now < writesRefusedUntil) {
             return null;
         }
-        final long now = clock.getAsLong();
         while (true) {
             final InFlightFill existing = inFlight.get(key);
+            if (existing != null && existing.isRelaying()) {
+                return null; // it stopped writing to disk: not joinable, and a new fill would fail the same way
+            }
             if (existing != null && existing.isJoinable(now, tunables.beginTimeoutMillis())) {
                 return new FillHandle(existing, false);
             }
@@ -150,14 +187,34 @@ final class FileCacheStore implements CacheStore {
         return !closed.get() && index.remove(key);
     }
 
+    /** The cache's bytes on disk: committed entries and the temp files of fills. No I/O. */
+    @Override
+    public long usedBytes() {
+        return index.committedBytes() + tempBytes.get();
+    }
+
     private boolean aboveHardLimit() {
         final DiskMonitor monitor = disk.get();
         return monitor != null && monitor.current().zone() == SpaceZone.ABOVE_HARD;
     }
 
-    /** Switches the eviction policy (null for none) and replays every entry into it. */
+    /** Whether eviction must leave {@code key} alone: read (open entry channel or fill reader) or being written. */
+    private boolean pinned(final String key) {
+        return pins.isPinned(key) || inFlight.containsKey(key);
+    }
+
+    /**
+     * Switches the eviction policy (null for none): the index is replayed into the new one, with every entry's
+     * journaled last access, before it is asked for anything; then space is checked under the new order.
+     */
     void useEvictionPolicy(final EvictionPolicy policy) {
         eviction.use(policy, index.entries());
+        requestEviction();
+    }
+
+    /** The policy in use; for tests. */
+    EvictionPolicy evictionPolicy() {
+        return eviction.current();
     }
 
     void alwaysFinish(final boolean value) {
@@ -206,6 +263,7 @@ final class FileCacheStore implements CacheStore {
             Thread.currentThread().interrupt();
         }
         maintenance.shutdownNow();
+        eviction.use(null, index.entries()); // the policy may serve the next store: leave it nothing of ours
         index.close();
         LOG.info("Closed cache store in {}", layout.base());
     }
@@ -214,13 +272,73 @@ final class FileCacheStore implements CacheStore {
 
     private void maintain() {
         try {
+            repairIfRemoved();
             index.flushAccesses();
             sweepStaleFills();
+            draining.removeIf(InFlightFill::sweep);
+            evictor.evictIfNeeded();
             index.compactIfNeeded(COMPACT_MIN_GARBAGE);
         } catch (final RuntimeException e) {
             // a scheduled task that throws is never run again: log and keep going
             LOG.error("Cache maintenance failed", e);
         }
+    }
+
+    /**
+     * The cache directory can vanish under a running store (the disk monitor recreates the top directory, not the
+     * store's layout). Without a repair every fill would relay and every commit go to a journal nobody can read
+     * again; with it, caching resumes by itself at the next tick.
+     */
+    private void repairIfRemoved() {
+        if (Files.isDirectory(layout.tmpDir()) && Files.exists(layout.journal())) {
+            return;
+        }
+        try {
+            final int dropped = index.rebuildAfterRemoval();
+            LOG.warn("The cache directory {} was removed while in use; recreated it, {} entries went with it",
+                    layout.base(), dropped);
+        } catch (final IOException e) {
+            diskErrors.report("Cannot recreate the cache directory " + layout.base(), e);
+        }
+    }
+
+    /** Asks the maintenance thread for an eviction check soon; requests made before it runs count once. */
+    private void requestEviction() {
+        if (!evictionQueued.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            maintenance.execute(() -> {
+                evictionQueued.set(false);
+                try {
+                    evictor.evictIfNeeded();
+                } catch (final RuntimeException e) {
+                    LOG.error("Cache eviction failed", e);
+                }
+            });
+        } catch (final RejectedExecutionException e) {
+            evictionQueued.set(false); // closing
+        }
+    }
+
+    /**
+     * Runs an eviction check on the maintenance thread and waits for it; for tests, which thereby also wait for
+     * the checks queued before.
+     *
+     * @return the bytes evicted
+     */
+    long evictOnMaintenanceThread() throws InterruptedException, ExecutionException, TimeoutException {
+        return maintenance.submit(evictor::evictIfNeeded).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Waits until the maintenance work queued so far (eviction checks after commits included) has run. */
+    void awaitMaintenance() throws InterruptedException, ExecutionException, TimeoutException {
+        maintenance.submit(() -> { }).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Runs one whole maintenance pass on the maintenance thread and waits for it; for tests. */
+    void maintainNow() throws InterruptedException, ExecutionException, TimeoutException {
+        maintenance.submit(this::maintain).get(10, TimeUnit.SECONDS);
     }
 
     int flushAccesses() {
@@ -248,6 +366,18 @@ final class FileCacheStore implements CacheStore {
         return inFlight.size();
     }
 
+    EntryPins pins() {
+        return pins;
+    }
+
+    EntryIndex index() {
+        return index;
+    }
+
+    long tempBytes() {
+        return tempBytes.get();
+    }
+
     int size() {
         return index.size();
     }
@@ -265,6 +395,17 @@ final class FileCacheStore implements CacheStore {
         }
 
         @Override
+        public FillSink openSink(final Path tempFile) throws IOException {
+            try {
+                return sinks.create(tempFile);
+            } catch (final NoSuchFileException e) {
+                // the directory was removed under us: recreate it now rather than relay until the next tick
+                StoreLayout.ensureDirectory(tempFile.getParent());
+                return sinks.create(tempFile);
+            }
+        }
+
+        @Override
         public void startWriter(final FillWriter writer) {
             writers.execute(writer);
         }
@@ -275,8 +416,18 @@ final class FileCacheStore implements CacheStore {
         }
 
         @Override
+        public int relayWindowBytes() {
+            return tunables.relayWindowBytes();
+        }
+
+        @Override
         public boolean alwaysFinish() {
             return alwaysFinish;
+        }
+
+        @Override
+        public boolean diskWritable() {
+            return !aboveHardLimit();
         }
 
         @Override
@@ -287,10 +438,13 @@ final class FileCacheStore implements CacheStore {
             try {
                 index.commit(fill, meta);
             } catch (final IOException e) {
-                diskError("Cannot commit " + fill.key(), e);
-                fill.fail(new IOException("Cache commit failed: " + e.getMessage(), e), true);
+                // the body is whole and verified, and its readers hold it open: they finish, nothing is cached
+                writeFailed("Cannot commit " + fill.key(), e);
+                fill.commitFailed(meta.length());
                 return;
             }
+            fill.movedIntoIndex();
+            requestEviction(); // queued before the readers learn of the commit: a check always follows it
             fill.committed(meta);
             diskErrors.recovered();
             LOG.debug("Committed {} ({} bytes)", fill.key(), meta.length());
@@ -299,11 +453,41 @@ final class FileCacheStore implements CacheStore {
         @Override
         public void ended(final InFlightFill fill) {
             inFlight.remove(fill.key(), fill);
+            if (!fill.sweep()) {
+                draining.add(fill);
+            }
         }
 
         @Override
         public void diskError(final String what, final IOException e) {
             diskErrors.report(what, e);
+        }
+
+        @Override
+        public void writeFailed(final String what, final IOException e) {
+            final long until = clock.getAsLong() + tunables.writeRetryMillis();
+            final boolean wasRefusing = clock.getAsLong() < writesRefusedUntil;
+            writesRefusedUntil = until;
+            diskErrors.report(what, e);
+            if (!wasRefusing) {
+                LOG.warn("Cache disk write failed; new downloads are relayed without caching for {} ms",
+                        tunables.writeRetryMillis());
+            }
+        }
+
+        @Override
+        public void tempBytes(final long delta) {
+            tempBytes.addAndGet(delta);
+        }
+
+        @Override
+        public void pin(final String key) {
+            pins.pin(key);
+        }
+
+        @Override
+        public void unpin(final String key) {
+            pins.unpin(key);
         }
     }
 }

@@ -9,13 +9,15 @@ import io.otaproxy.api.cache.Fill;
 /**
  * A client's reader of a fill. It has its own descriptor on the body (opened on the temp file, which stays valid
  * after the rename) and reads with positional reads, so every client goes at its own pace and none shares a file
- * position, nor a channel that an interrupted thread could close for the others.
+ * position, nor a channel that an interrupted thread could close for the others. Once the fill has stopped
+ * writing to disk, positions past the disk part come from the fill's memory window instead.
  */
 final class FillBodyReader implements Fill.FillReader {
 
     private final InFlightFill fill;
-    private final FileChannel channel;
+    private final FileChannel channel; // null when the fill has nothing on disk
     private volatile boolean closed;
+    private long mark; // guarded by the fill's lock: this reader needs nothing before it
 
     FillBodyReader(final InFlightFill fill, final FileChannel channel) {
         this.fill = fill;
@@ -36,7 +38,13 @@ final class FillBodyReader implements Fill.FillReader {
         if (limit < 0) {
             return -1;
         }
-        final ByteBuffer target = ByteBuffer.wrap(buffer, offset, (int) Math.min(max, limit - position));
+        final int wanted = (int) Math.min(max, limit - position);
+        // read after awaitReadable: the disk part only ever ends at or past what was published to disk
+        final long diskEnd = fill.diskEnd();
+        if (position >= diskEnd) {
+            return fill.readWindow(position, buffer, offset, wanted);
+        }
+        final ByteBuffer target = ByteBuffer.wrap(buffer, offset, (int) Math.min(wanted, diskEnd - position));
         final int n = channel.read(target, position);
         if (n <= 0) {
             // published bytes are in the page cache: a short file here means someone truncated it under us
@@ -47,6 +55,14 @@ final class FillBodyReader implements Fill.FillReader {
 
     boolean isClosed() {
         return closed;
+    }
+
+    long mark() {
+        return mark;
+    }
+
+    void mark(final long position) {
+        mark = position;
     }
 
     @Override
@@ -61,6 +77,6 @@ final class FillBodyReader implements Fill.FillReader {
             closed = true;
         }
         InFlightFill.closeQuietly(channel);
-        fill.readerClosed();
+        fill.readerClosed(this);
     }
 }

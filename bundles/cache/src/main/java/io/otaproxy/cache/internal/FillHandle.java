@@ -2,19 +2,29 @@ package io.otaproxy.cache.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.otaproxy.api.cache.EntryMeta;
 import io.otaproxy.api.cache.Fill;
 
-/** One caller's view of a shared fill: the same download for everyone, but only the leader may begin or abandon. */
+/**
+ * One caller's view of a shared fill: the same download for everyone, but only the leader may begin or abandon.
+ * A joiner's handle holds the start of the body for it (see {@link InFlightFill#holdForJoiner}) until it opens
+ * its reader or gives up waiting, so a fill that stops writing to disk meanwhile can still serve it whole.
+ */
 final class FillHandle implements Fill {
 
     private final InFlightFill fill;
     private final boolean leader;
+    private final AtomicBoolean holding;
 
     FillHandle(final InFlightFill fill, final boolean leader) {
         this.fill = fill;
         this.leader = leader;
+        this.holding = new AtomicBoolean(!leader);
+        if (!leader) {
+            fill.holdForJoiner();
+        }
     }
 
     @Override
@@ -41,7 +51,15 @@ final class FillHandle implements Fill {
 
     @Override
     public boolean awaitBegun(final long timeoutMillis) throws InterruptedException {
-        return fill.awaitBegun(timeoutMillis);
+        boolean begun = false;
+        try {
+            begun = fill.awaitBegun(timeoutMillis);
+            return begun;
+        } finally {
+            if (!begun) {
+                releaseHold(); // the caller relays on its own and will not read this fill
+            }
+        }
     }
 
     @Override
@@ -56,11 +74,21 @@ final class FillHandle implements Fill {
 
     @Override
     public FillReader newReader() throws IOException {
-        return fill.newReader(leader);
+        try {
+            return fill.newReader(leader);
+        } finally {
+            releaseHold();
+        }
     }
 
     InFlightFill shared() {
         return fill;
+    }
+
+    private void releaseHold() {
+        if (holding.compareAndSet(true, false)) {
+            fill.releaseJoinHold();
+        }
     }
 
     private void requireLeader(final String what) {

@@ -11,21 +11,41 @@ interface FillHost {
     /** A new, unused temp file name for {@code key}. */
     Path newTempFile(String key);
 
+    /** Creates the temp file and opens it for the writer (the disk seam; see {@link FillSink}). */
+    FillSink openSink(Path tempFile) throws IOException;
+
     /** Runs the writer on the store's fill threads; throws RejectedExecutionException when the store stops. */
     void startWriter(FillWriter writer);
 
     /** Bytes read from upstream per step. */
     int chunkBytes();
 
+    /** The most bytes a fill that stopped writing to disk holds in memory for its readers. */
+    int relayWindowBytes();
+
     /** Whether a fill goes on when every reader has left. Read live: configuration may change it. */
     boolean alwaysFinish();
+
+    /** Whether fills may go on writing to disk: false above the hard limit. Read before every write. */
+    boolean diskWritable();
 
     /** Verifies nothing more: makes the written, verified temp file the entry, then releases the last byte. */
     void commit(InFlightFill fill, EntryMeta meta);
 
-    /** The fill ended (committed, failed or abandoned): the next request for the key starts afresh. */
+    /** The fill ended (committed, failed, abandoned or relayed to its end): the next request starts afresh. */
     void ended(InFlightFill fill);
 
     /** A write to the cache disk failed. */
     void diskError(String what, IOException e);
+
+    /** A fill's temp file could not be created or written: refuse new fills for a while (they would fail too). */
+    void writeFailed(String what, IOException e);
+
+    /** The temp files of fills grew (or, negative, shrank) by {@code delta} bytes. */
+    void tempBytes(long delta);
+
+    /** A reader of {@code key} opened (the entry it becomes must not be evicted under it) or closed. */
+    void pin(String key);
+
+    void unpin(String key);
 }

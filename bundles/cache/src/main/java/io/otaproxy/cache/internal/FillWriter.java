@@ -3,7 +3,6 @@ package io.otaproxy.cache.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -17,6 +16,11 @@ import org.slf4j.LoggerFactory;
  * Copies one upstream body into its temp file on a store thread: large reads, a write, the hash updated from the
  * same buffer (never a second pass over the file), progress published after every write. At the end it checks
  * length and sha256, forces the file to disk and hands it to the store for the commit.
+ *
+ * <p>Before every write it asks whether the disk may still be written (not above the hard limit); when it may
+ * not, or when a write fails (ENOSPC, EIO, anything), it stops writing and hands the rest of the body to the
+ * readers through the fill's memory window, still counting and hashing it: the same checks decide whether the
+ * last byte is ever released. Nothing of such a fill is committed.
  */
 final class FillWriter implements Runnable {
 
@@ -25,10 +29,11 @@ final class FillWriter implements Runnable {
     private final InFlightFill fill;
     private final EntryMeta meta;
     private final InputStream body;
-    private final FileChannel out;
+    private final FillSink out;
     private final FillHost host;
 
-    FillWriter(final InFlightFill fill, final EntryMeta meta, final InputStream body, final FileChannel out,
+    /** @param out the temp file, or null when it could not be created (the fill relays from the first byte) */
+    FillWriter(final InFlightFill fill, final EntryMeta meta, final InputStream body, final FillSink out,
             final FillHost host) {
         this.fill = fill;
         this.meta = meta;
@@ -66,6 +71,7 @@ final class FillWriter implements Runnable {
         final MessageDigest digest = verifiable(meta) ? sha256() : null;
         final byte[] chunk = new byte[host.chunkBytes()];
         final ByteBuffer chunkBuffer = ByteBuffer.wrap(chunk);
+        boolean toDisk = out != null;
         long total = 0;
         while (true) {
             if (!fill.isRunning()) {
@@ -88,20 +94,21 @@ final class FillWriter implements Runnable {
                 integrityFailure("length", expected, "more than " + expected + " bytes");
                 return;
             }
-            try {
-                chunkBuffer.clear().limit(n);
-                while (chunkBuffer.hasRemaining()) {
-                    out.write(chunkBuffer);
-                }
-            } catch (final IOException e) {
-                diskFailure(e);
-                return;
-            }
             if (digest != null) {
                 digest.update(chunk, 0, n);
             }
+            if (toDisk) {
+                toDisk = write(chunkBuffer, n, total);
+                if (toDisk) {
+                    total += n;
+                    fill.published(total);
+                    continue;
+                }
+            }
+            if (!fill.relay(chunk, n)) {
+                return; // failed meanwhile, or no reader is left to serve
+            }
             total += n;
-            fill.published(total);
         }
         if (expected >= 0 && total != expected) {
             integrityFailure("length", expected, total);
@@ -114,27 +121,56 @@ final class FillWriter implements Runnable {
                 return;
             }
         }
-        try {
-            // the data must be on disk before the rename makes it an entry: a power cut must not leave a
-            // complete-looking file with a zero-filled tail
-            out.force(true);
-            out.close();
-        } catch (final IOException e) {
-            diskFailure(e);
-            return;
+        if (toDisk && makeDurable(total)) {
+            host.commit(fill, meta.withLength(total));
+        } else {
+            fill.relayed(total);
         }
-        host.commit(fill, meta.withLength(total));
+    }
+
+    /**
+     * Writes one chunk to the temp file, unless the disk is above its hard limit.
+     *
+     * @return whether the chunk is on disk; false once the fill has stopped writing to disk
+     */
+    private boolean write(final ByteBuffer chunkBuffer, final int n, final long total) {
+        if (!host.diskWritable()) {
+            fill.stopWriting(total, "the disk is above its hard limit");
+            return false;
+        }
+        try {
+            chunkBuffer.clear().limit(n);
+            out.write(chunkBuffer);
+            return true;
+        } catch (final IOException e) {
+            // any part of this chunk that reached the file is ignored: readers get all of it from memory
+            host.writeFailed("Cannot write the fill of " + fill.key(), e);
+            fill.stopWriting(total, "write failed: " + e.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * Forces the data to disk before the rename makes it an entry: a power cut must not leave a complete-looking
+     * file with a zero-filled tail. If that fails, the bytes are all in the temp file and readers get them from
+     * there; the fill is just not committed.
+     */
+    private boolean makeDurable(final long total) {
+        try {
+            out.force();
+            out.close();
+            return true;
+        } catch (final IOException e) {
+            host.writeFailed("Cannot force the fill of " + fill.key() + " to disk", e);
+            fill.stopWriting(total, "fsync failed: " + e.getMessage());
+            return false;
+        }
     }
 
     private void integrityFailure(final String what, final Object expected, final Object actual) {
         if (fill.fail(new IOException("Wrong " + what + ": expected " + expected + ", got " + actual), true)) {
             LOG.warn("Fill of {} not cached: wrong {}, expected {}, actual {}", fill.key(), what, expected, actual);
         }
-    }
-
-    private void diskFailure(final IOException e) {
-        host.diskError("Cannot write the fill of " + fill.key(), e);
-        fill.fail(new IOException("Cache disk write failed: " + e.getMessage(), e), true);
     }
 
     private static MessageDigest sha256() {

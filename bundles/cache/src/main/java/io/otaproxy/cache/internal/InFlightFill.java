@@ -24,13 +24,23 @@ import org.slf4j.LoggerFactory;
  * {@code FAILED} / {@code ABANDONED}. One lock guards the state; the writer holds it only to publish progress
  * and readers only to look at it, so neither ever waits on the other's I/O.
  *
- * <p>Integrity rule: until the body is verified and committed, readers see at most {@code length - 1} bytes
- * (or {@code bytesOnDisk - 1} while the length is unknown). A client can then never receive a complete body
- * that later turns out to be wrong; it sees an error instead of the last byte.
+ * <p>Integrity rule: until the body is verified, readers see at most {@code length - 1} bytes (or
+ * {@code received - 1} while the length is unknown). A client can then never receive a complete body that later
+ * turns out to be wrong; it sees an error instead of the last byte.
+ *
+ * <p>When the fill can no longer write to disk (the hard limit was crossed, or a write failed, ENOSPC included)
+ * it goes {@code BEGUN → RELAYING → RELAYED}: what is on disk stays readable from the temp file, and the rest
+ * reaches the attached readers through a bounded {@link RelayWindow} that the slowest of them paces. Such a fill
+ * is never committed and no longer joinable; its temp file goes when its last reader closes. A failed commit
+ * ends the same way, {@code COMMITTING → RELAYED}, with every byte on disk. So the cache's disk never fails a
+ * client whose download had started.
  */
 final class InFlightFill {
 
-    enum State { NEW, BEGUN, COMMITTING, COMMITTED, FAILED, ABANDONED }
+    enum State { NEW, BEGUN, RELAYING, COMMITTING, COMMITTED, RELAYED, FAILED, ABANDONED }
+
+    /** A writer waiting for room re-checks at least this often, so expired holds are noticed. */
+    private static final long WAIT_SLICE_MILLIS = 200;
 
     private static final Logger LOG = LoggerFactory.getLogger(InFlightFill.class);
 
@@ -40,17 +50,22 @@ final class InFlightFill {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final AtomicBoolean abortRun = new AtomicBoolean();
+    private final FillReaders readers = new FillReaders(); // guarded by lock
 
     private volatile State state = State.NEW; // written under lock
     private volatile long bytesOnDisk; // written under lock
+    private volatile long diskEnd = Long.MAX_VALUE; // written under lock, once: where the disk part ends
     private EntryMeta meta;
     private Path tempFile;
     private Path readPath; // where new readers open the body: the temp file, then the data file after the rename
     private IOException failure;
     private Runnable onAbort;
-    private int openReaders; // the leader's reserved slot included
-    private boolean leaderSlot;
     private boolean writerDone;
+    private RelayWindow window; // set when writing to disk stopped
+    private long relayedLength;
+    private boolean writerWaiting;
+    private long countedTempBytes; // this fill's share of the store's temp bytes
+    private boolean tempDeleted;
 
     InFlightFill(final String key, final FillHost host, final long createdMillis) {
         this.key = key;
@@ -82,13 +97,22 @@ final class InFlightFill {
                 || s == State.NEW && nowMillis - createdMillis < beginTimeoutMillis;
     }
 
+    /**
+     * Whether the fill stopped writing to disk and still downloads: new requests for its key are relayed, not
+     * joined. Once relayed to its end it no longer counts: the next request may start a fill of its own.
+     */
+    boolean isRelaying() {
+        return state == State.RELAYING;
+    }
+
     // ---- leader
 
     void begin(final EntryMeta m, final InputStream body, final Runnable abortAction) {
         Objects.requireNonNull(m, "meta");
         Objects.requireNonNull(body, "body");
-        FileChannel out = null;
+        FillSink out = null;
         IOException openFailure = null;
+        boolean begun = false;
         lock.lock();
         try {
             if (state == State.NEW) {
@@ -97,19 +121,19 @@ final class InFlightFill {
                 tempFile = host.newTempFile(key);
                 try {
                     // created before BEGUN is visible, so a reader opened right after begin finds the file
-                    out = FileChannel.open(tempFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                    out = host.openSink(tempFile);
                     readPath = tempFile;
-                    // the leader counts as a reader until it opens its own: a joiner hanging up in between
-                    // must not abort the download the leader's client is about to read
-                    leaderSlot = true;
-                    openReaders = 1;
-                    state = State.BEGUN;
                 } catch (final IOException e) {
-                    openFailure = e;
-                    failure = e;
-                    writerDone = true;
-                    state = State.FAILED;
+                    openFailure = e; // no disk for this fill: its readers get the whole body through memory
                 }
+                // the leader counts as a reader until it opens its own: a joiner hanging up in between
+                // must not abort the download the leader's client is about to read
+                readers.reserveLeaderSlot();
+                state = State.BEGUN;
+                if (openFailure != null) {
+                    startRelaying(0);
+                }
+                begun = true;
                 changed.signalAll();
             } else if (state != State.ABANDONED) {
                 throw new IllegalStateException("Fill of " + key + " already begun");
@@ -117,16 +141,16 @@ final class InFlightFill {
         } finally {
             lock.unlock();
         }
-        if (out == null) {
-            // either the temp file could not be created, or the fill was dropped (stale, or the store closed)
-            // before the leader came back; in both cases its newReader will say so
-            if (openFailure != null) {
-                host.diskError("Cannot create a temp file for " + key, openFailure);
-                ended();
-            }
+        if (!begun) {
+            // the fill was dropped (stale, or the store closed) before the leader came back; its newReader says so
             closeQuietly(body);
             runQuietly(abortAction);
             return;
+        }
+        if (openFailure != null) {
+            host.writeFailed("Cannot create a temp file for " + key, openFailure);
+            LOG.warn("Fill of {} relays its body without caching it: cannot create its temp file ({})", key,
+                    openFailure.toString());
         }
         try {
             host.startWriter(new FillWriter(this, m, body, out, host));
@@ -190,7 +214,8 @@ final class InFlightFill {
         long nanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         lock.lockInterruptibly();
         try {
-            while (state == State.NEW || state == State.BEGUN || state == State.COMMITTING) {
+            while (state == State.NEW || state == State.BEGUN || state == State.RELAYING
+                    || state == State.COMMITTING) {
                 if (nanos <= 0) {
                     return false;
                 }
@@ -202,9 +227,31 @@ final class InFlightFill {
         }
     }
 
+    // ---- joiners
+
+    /** A joiner got a handle: until it opens its reader or gives up, the bytes it will need are kept. */
+    void holdForJoiner() {
+        lock.lock();
+        try {
+            readers.holdForJoiner();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void releaseJoinHold() {
+        lock.lock();
+        try {
+            readers.releaseJoinHold();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---- readers
 
     FillBodyReader newReader(final boolean leader) throws IOException {
+        final FillBodyReader reader;
         lock.lock();
         try {
             switch (state) {
@@ -215,28 +262,36 @@ final class InFlightFill {
                 case FAILED:
                     throw new IOException("Fill of " + key + " failed: " + failure.getMessage(), failure);
                 default:
-                    // opened under the lock so the commit's rename cannot slip between choosing and opening
-                    final FileChannel channel = FileChannel.open(readPath, StandardOpenOption.READ);
-                    if (leader && leaderSlot) {
-                        leaderSlot = false;
-                    } else {
-                        openReaders++;
+                    if (window != null && window.start() > diskEnd) {
+                        throw new IOException("Fill of " + key + " stopped writing to disk and no longer holds"
+                                + " the bytes from " + diskEnd);
                     }
-                    return new FillBodyReader(this, channel);
+                    // opened under the lock so the commit's rename cannot slip between choosing and opening;
+                    // none when nothing of the body is on disk
+                    final FileChannel channel = readPath == null || diskEnd == 0 ? null
+                            : FileChannel.open(readPath, StandardOpenOption.READ);
+                    reader = new FillBodyReader(this, channel);
+                    readers.opened(reader, leader);
             }
         } finally {
             lock.unlock();
         }
+        host.pin(key);
+        return reader;
     }
 
     /**
-     * Waits until bytes at {@code position} may be read.
+     * Waits until bytes at {@code position} may be read, and notes that {@code reader} needs nothing before it.
      *
-     * @return the readable limit (greater than position), or -1 at the end of a committed body
+     * @return the readable limit (greater than position), or -1 at the end of a complete, verified body
      */
     long awaitReadable(final long position, final FillBodyReader reader) throws IOException, InterruptedException {
         lock.lockInterruptibly();
         try {
+            reader.mark(position);
+            if (writerWaiting) {
+                changed.signalAll(); // the window may have room now
+            }
             while (true) {
                 if (reader.isClosed()) {
                     throw new IOException("Reader closed");
@@ -249,7 +304,7 @@ final class InFlightFill {
                 if (position < limit) {
                     return limit;
                 }
-                if (s == State.COMMITTED) {
+                if (s == State.COMMITTED || s == State.RELAYED) {
                     return -1;
                 }
                 changed.await();
@@ -260,26 +315,49 @@ final class InFlightFill {
     }
 
     private long readableLimit(final State s) {
-        final long length = meta.length();
         if (s == State.COMMITTED) {
-            return length;
+            return meta.length();
         }
-        final long onDisk = bytesOnDisk;
-        return Math.max(0, length >= 0 ? Math.min(onDisk, length - 1) : onDisk - 1);
+        if (s == State.RELAYED) {
+            return relayedLength;
+        }
+        final long received = window != null ? window.end() : bytesOnDisk;
+        final long length = meta.length();
+        return Math.max(0, length >= 0 ? Math.min(received, length - 1) : received - 1);
     }
 
-    void readerClosed() {
+    /** Where the bytes on disk end: positions from here on are read from memory. MAX_VALUE while writing. */
+    long diskEnd() {
+        return diskEnd;
+    }
+
+    /** Copies bytes the disk did not get; {@code position} is readable (below the limit of awaitReadable). */
+    int readWindow(final long position, final byte[] buffer, final int offset, final int length) throws IOException {
+        lock.lock();
+        try {
+            if (window == null || position < window.start()) {
+                throw new IOException("Fill of " + key + ": the bytes at " + position + " are no longer held");
+            }
+            return window.copy(position, buffer, offset, length);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void readerClosed(final FillBodyReader reader) {
         final boolean abort;
         final boolean deleteTemp;
         lock.lock();
         try {
-            openReaders--;
-            abort = openReaders == 0 && state == State.BEGUN && !host.alwaysFinish();
-            deleteTemp = openReaders == 0 && state == State.FAILED && writerDone;
-            changed.signalAll(); // a thread of this reader may be waiting in awaitReadable
+            readers.closed(reader);
+            abort = readers.count() == 0 && (state == State.BEGUN && !host.alwaysFinish()
+                    || state == State.RELAYING && !readers.holdsLive());
+            deleteTemp = drained();
+            changed.signalAll(); // a thread of this reader may be waiting, and so may the writer for room
         } finally {
             lock.unlock();
         }
+        host.unpin(key);
         if (abort && fail(new IOException("Every reader left before the download finished"), false)) {
             LOG.debug("Fill of {} aborted: every reader left after {} bytes", key, bytesOnDisk);
         }
@@ -291,17 +369,116 @@ final class InFlightFill {
     // ---- writer
 
     boolean isRunning() {
-        return state == State.BEGUN;
+        final State s = state;
+        return s == State.BEGUN || s == State.RELAYING;
     }
 
     void published(final long total) {
         lock.lock();
         try {
             bytesOnDisk = total;
+            host.tempBytes(total - countedTempBytes);
+            countedTempBytes = total;
             changed.signalAll();
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Stops writing to disk after {@code onDisk} bytes: from here on the body goes through memory only, the fill
+     * is no longer joinable and will not be committed.
+     *
+     * @return false if the fill is not running (aborted meanwhile)
+     */
+    boolean stopWriting(final long onDisk, final String why) {
+        final int attached;
+        lock.lock();
+        try {
+            if (state != State.BEGUN) {
+                return false;
+            }
+            startRelaying(onDisk);
+            attached = readers.openCount();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        LOG.warn("Fill of {} stops writing to disk after {} bytes ({}); it will not be cached, and its {} readers"
+                + " get the rest through memory", key, onDisk, why, attached);
+        return true;
+    }
+
+    private void startRelaying(final long onDisk) {
+        state = State.RELAYING;
+        diskEnd = onDisk;
+        window = new RelayWindow(onDisk, host.relayWindowBytes());
+    }
+
+    /**
+     * Hands {@code length} bytes of the body to the readers through the window, waiting while it is full: the
+     * slowest reader sets the pace, and the writer reads upstream no faster.
+     *
+     * @return false if the fill ended meanwhile (failed, or every reader left): stop reading upstream
+     */
+    boolean relay(final byte[] chunk, final int length) {
+        int offset = 0;
+        String abandonedBecause = null;
+        lock.lock();
+        try {
+            while (state == State.RELAYING) {
+                if (offset == length) {
+                    return true;
+                }
+                if (window.room() < length - offset) {
+                    final long floor = readers.floor(diskEnd);
+                    if (floor < 0) {
+                        abandonedBecause = "Every reader left before the download finished";
+                        break;
+                    }
+                    window.discardBefore(floor);
+                }
+                final int n = Math.min(window.room(), length - offset);
+                if (n > 0) {
+                    window.append(chunk, offset, n);
+                    offset += n;
+                    changed.signalAll();
+                    continue;
+                }
+                writerWaiting = true;
+                try {
+                    changed.await(WAIT_SLICE_MILLIS, TimeUnit.MILLISECONDS);
+                } finally {
+                    writerWaiting = false;
+                }
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            abandonedBecause = "Interrupted while relaying";
+        } finally {
+            lock.unlock();
+        }
+        if (abandonedBecause != null) {
+            fail(new IOException(abandonedBecause), false);
+        }
+        return false;
+    }
+
+    /** RELAYING → RELAYED: the whole body went to the readers and was verified; nothing is committed. */
+    void relayed(final long total) {
+        lock.lock();
+        try {
+            if (state != State.RELAYING) {
+                return;
+            }
+            relayedLength = total;
+            state = State.RELAYED;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("Fill of {} relayed to its end ({} bytes) without being cached", key, total);
+        ended(); // writerFinished follows and deletes the temp file if no reader holds it
     }
 
     /** BEGUN → COMMITTING; false if the fill was aborted meanwhile. Once committing, no reader can abort it. */
@@ -335,7 +512,39 @@ final class InFlightFill {
             meta = finalMeta;
             bytesOnDisk = finalMeta.length();
             state = State.COMMITTED;
-            releaseLeaderSlot();
+            readers.releaseLeaderSlot();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        ended();
+    }
+
+    /** The temp file became an entry: its bytes are the index's now, no longer this fill's. */
+    void movedIntoIndex() {
+        lock.lock();
+        try {
+            host.tempBytes(-countedTempBytes);
+            countedTempBytes = 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * COMMITTING → RELAYED: the body is whole and verified, but could not be made an entry (rename or journal
+     * failed). The readers read it to its end from the descriptors they hold; nothing is cached.
+     */
+    void commitFailed(final long total) {
+        lock.lock();
+        try {
+            if (state != State.COMMITTING) {
+                return;
+            }
+            diskEnd = total;
+            window = new RelayWindow(total, 0);
+            relayedLength = total;
+            state = State.RELAYED;
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -353,13 +562,14 @@ final class InFlightFill {
         final boolean deleteTemp;
         lock.lock();
         try {
-            if (state != State.BEGUN && !(evenWhileCommitting && state == State.COMMITTING)) {
+            if (state != State.BEGUN && state != State.RELAYING
+                    && !(evenWhileCommitting && state == State.COMMITTING)) {
                 return false;
             }
             failure = cause;
             state = State.FAILED;
-            releaseLeaderSlot();
-            deleteTemp = openReaders == 0 && writerDone;
+            readers.releaseLeaderSlot();
+            deleteTemp = drained();
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -379,7 +589,7 @@ final class InFlightFill {
         lock.lock();
         try {
             writerDone = true;
-            deleteTemp = openReaders == 0 && state == State.FAILED;
+            deleteTemp = drained();
         } finally {
             lock.unlock();
         }
@@ -388,11 +598,37 @@ final class InFlightFill {
         }
     }
 
-    private void releaseLeaderSlot() {
-        if (leaderSlot) {
-            leaderSlot = false;
-            openReaders--;
+    /**
+     * Maintenance: once a fill that will not be committed is done and its promised readers' holds have expired,
+     * a leader that never opened its reader is not coming, and the temp file goes when no reader holds it.
+     *
+     * @return whether the temp file is gone (nothing more to sweep)
+     */
+    boolean sweep() {
+        final boolean deleteTemp;
+        lock.lock();
+        try {
+            if (tempDeleted || state == State.COMMITTED || state == State.ABANDONED) {
+                return true; // renamed into place, or never created
+            }
+            if (state != State.FAILED && state != State.RELAYED || !writerDone || readers.holdsLive()) {
+                return false;
+            }
+            readers.releaseLeaderSlot();
+            deleteTemp = readers.count() == 0;
+        } finally {
+            lock.unlock();
         }
+        if (deleteTemp) {
+            deleteTemp();
+        }
+        return deleteTemp;
+    }
+
+    /** Whether nobody can read the temp file any more (under lock). */
+    private boolean drained() {
+        return readers.count() == 0 && writerDone
+                && (state == State.FAILED || state == State.RELAYED && !readers.holdsLive());
     }
 
     private void ended() {
@@ -400,10 +636,41 @@ final class InFlightFill {
     }
 
     private void deleteTemp() {
+        final long counted;
+        lock.lock();
         try {
-            Files.deleteIfExists(tempFile); // gone already if it was renamed into place
-        } catch (final IOException e) {
-            LOG.debug("Cannot delete temp file {}: {}", tempFile, e.toString());
+            if (tempDeleted) {
+                return;
+            }
+            tempDeleted = true;
+            counted = countedTempBytes;
+            countedTempBytes = 0;
+        } finally {
+            lock.unlock();
+        }
+        if (tempFile != null) {
+            try {
+                Files.deleteIfExists(tempFile); // gone already if it was renamed into place
+            } catch (final IOException e) {
+                LOG.debug("Cannot delete temp file {}: {}", tempFile, e.toString());
+            }
+        }
+        host.tempBytes(-counted);
+    }
+
+    // ---- for tests
+
+    State state() {
+        return state;
+    }
+
+    /** Bytes held in memory for readers now. */
+    long relayBufferedBytes() {
+        lock.lock();
+        try {
+            return window == null ? 0 : window.buffered();
+        } finally {
+            lock.unlock();
         }
     }
 

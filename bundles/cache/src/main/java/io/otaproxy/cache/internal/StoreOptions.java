@@ -7,12 +7,17 @@ import java.nio.file.Path;
  * change of directory, enablement or wipe id re-opens the store, and anything else is applied in place.
  */
 record StoreOptions(Path directory, boolean enabled, String wipeId, boolean alwaysFinish,
-        ExternalCaches external) {
+        ExternalCaches external, String evictionPolicy) {
+
+    /** The policy used when the configuration names none. */
+    static final String DEFAULT_POLICY = "lru";
 
     static StoreOptions of(final CacheStoreConfig config) {
         final String wipeId = config.init_cache_id() == null ? "" : config.init_cache_id().trim();
+        final String policy = config.eviction_policy() == null ? "" : config.eviction_policy().trim();
         return new StoreOptions(Path.of(config.cache_dir()).toAbsolutePath().normalize(), config.enable_cache(),
-                wipeId, config.fill_always_finish(), ExternalCaches.of(config.external_cache_dirs()));
+                wipeId, config.fill_always_finish(), ExternalCaches.of(config.external_cache_dirs()),
+                policy.isEmpty() ? DEFAULT_POLICY : policy);
     }
 
     /** Whether going from {@code this} to {@code next} needs the store closed and opened again. */

@@ -15,11 +15,16 @@ import io.otaproxy.api.cache.EntryMeta;
  */
 final class StoredEntry implements CacheEntry {
 
-    /** What an entry needs from its store: where its file is, and a way to report the file gone or wrong. */
+    /**
+     * What an entry needs from its store: where its file is, a way to report the file gone or wrong, and the pins
+     * that keep eviction off an entry while it is read.
+     */
     interface EntryFiles {
         Path dataFile(String key);
 
         void vanished(StoredEntry entry, String reason);
+
+        EntryPins pins();
     }
 
     private final String key;
@@ -47,10 +52,27 @@ final class StoredEntry implements CacheEntry {
 
     /**
      * Opens the data file. Its size is checked against the record on the open descriptor (an fstat, nearly free):
-     * that is what lets start-up skip a stat per entry and still never serve a file of the wrong size.
+     * that is what lets start-up skip a stat per entry and still never serve a file of the wrong size. The entry is
+     * pinned (not evicted) until the returned channel is closed; the pin is taken before the file is opened, so an
+     * eviction that has not yet chosen its victims will skip it.
      */
     @Override
     public FileChannel open() throws IOException {
+        final EntryPins pins = files.pins();
+        pins.pin(key);
+        boolean handedOut = false;
+        try {
+            final FileChannel channel = openChecked();
+            handedOut = true;
+            return new PinnedFileChannel(channel, () -> pins.unpin(key));
+        } finally {
+            if (!handedOut) {
+                pins.unpin(key);
+            }
+        }
+    }
+
+    private FileChannel openChecked() throws IOException {
         final FileChannel channel;
         try {
             channel = FileChannel.open(files.dataFile(key), StandardOpenOption.READ);

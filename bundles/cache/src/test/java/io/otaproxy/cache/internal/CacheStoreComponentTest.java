@@ -21,6 +21,7 @@ import java.util.Map;
 
 import io.otaproxy.api.cache.CacheStore;
 import io.otaproxy.api.cache.EntryMeta;
+import io.otaproxy.api.space.CacheUsage;
 
 import org.junit.After;
 import org.junit.Before;
@@ -28,6 +29,7 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceRegistration;
 
 public class CacheStoreComponentTest {
@@ -152,19 +154,78 @@ public class CacheStoreComponentTest {
         activate(config("cache_dir", dir.toString()));
         commit(component.currentStore(), key(1), bytes(10, 1), new EntryMeta(10, null, null, null, null));
         final FileCacheStoreTest.RecordingPolicy policy = new FileCacheStoreTest.RecordingPolicy();
-        component.bindEvictionPolicy(policy);
+        component.bindEvictionPolicy(policy, Map.of("policy", "lru"));
         assertEquals(Map.of(key(1), 10L), policy.sizes);
-        component.unbindEvictionPolicy(policy);
+        component.unbindEvictionPolicy(policy, Map.of("policy", "lru"));
+        assertTrue("the policy left is told to forget the cache", policy.sizes.isEmpty());
+        final int removals = policy.removals.get();
         commit(component.currentStore(), key(2), bytes(10, 2), new EntryMeta(10, null, null, null, null));
         assertFalse(policy.sizes.containsKey(key(2)));
         assertTrue(component.currentStore().remove(key(1)));
-        assertTrue("an unbound policy hears nothing", policy.sizes.containsKey(key(1)));
+        assertEquals("an unbound policy hears nothing", removals, policy.removals.get());
+    }
+
+    @Test
+    public void theConfiguredPolicyIsUsedAndSwappedLiveWithoutReopeningTheStore() throws Exception {
+        final TestSpace.OrderPolicy lru = TestSpace.OrderPolicy.lru();
+        final TestSpace.OrderPolicy gdsf = TestSpace.OrderPolicy.largestFirst();
+        component.bindEvictionPolicy(lru, Map.of("policy", "lru", Constants.SERVICE_ID, 1L));
+        component.bindEvictionPolicy(gdsf, Map.of("policy", "gdsf", Constants.SERVICE_ID, 2L));
+        activate(config("cache_dir", dir.toString()));
+        final FileCacheStore store = component.currentStore();
+        assertSame("lru by default", lru, store.evictionPolicy());
+        commit(store, key(1), bytes(10, 1), new EntryMeta(10, null, null, null, null));
+        commit(store, key(2), bytes(20, 2), new EntryMeta(20, null, null, null, null));
+        assertEquals(2, lru.size());
+
+        modify(config("cache_dir", dir.toString(), "eviction_policy", "gdsf"));
+        assertSame("no restart", store, component.currentStore());
+        assertEquals(1, context.registrations);
+        assertSame(gdsf, store.evictionPolicy());
+        assertEquals("the index was replayed into it", 2, gdsf.size());
+        assertEquals(0, lru.size());
+
+        modify(config("cache_dir", dir.toString(), "eviction_policy", " lru "));
+        assertSame(lru, store.evictionPolicy());
+        assertEquals(2, lru.size());
+    }
+
+    @Test
+    public void installingTheConfiguredPolicyLaterSwapsToItAndRemovingItFallsBack() throws Exception {
+        final TestSpace.OrderPolicy lru = TestSpace.OrderPolicy.lru();
+        final TestSpace.OrderPolicy gdsf = TestSpace.OrderPolicy.largestFirst();
+        component.bindEvictionPolicy(lru, Map.of("policy", "lru", Constants.SERVICE_ID, 1L));
+        activate(config("cache_dir", dir.toString(), "eviction_policy", "gdsf"));
+        final FileCacheStore store = component.currentStore();
+        assertSame("the wanted one is missing: another keeps space managed", lru, store.evictionPolicy());
+        commit(store, key(1), bytes(10, 1), new EntryMeta(10, null, null, null, null));
+
+        component.bindEvictionPolicy(gdsf, Map.of("policy", "gdsf", Constants.SERVICE_ID, 2L)); // a new bundle
+        assertSame(gdsf, store.evictionPolicy());
+        assertEquals(1, gdsf.size());
+        component.unbindEvictionPolicy(gdsf, Map.of("policy", "gdsf", Constants.SERVICE_ID, 2L));
+        assertSame(lru, store.evictionPolicy());
+        assertEquals(1, lru.size());
+        component.unbindEvictionPolicy(lru, Map.of("policy", "lru", Constants.SERVICE_ID, 1L));
+        assertNull("none left: the store evicts on its own", store.evictionPolicy());
+        assertNull(component.chosenPolicy());
+        assertSame(store, component.currentStore());
+    }
+
+    @Test
+    public void theStoreIsOfferedAsCacheUsageToo() throws Exception {
+        activate(config("cache_dir", dir.toString()));
+        assertEquals(List.of(CacheStore.class.getName(), CacheUsage.class.getName()), context.classes());
+        final CacheUsage usage = (CacheUsage) context.registered();
+        commit(component.currentStore(), key(1), bytes(10, 1), new EntryMeta(10, null, null, null, null));
+        assertEquals(10, usage.usedBytes());
     }
 
     /** Just enough of a BundleContext to watch the component register and unregister its service. */
     static final class FakeContext {
         private final List<Object> live = new ArrayList<>();
         private Dictionary<?, ?> lastProperties;
+        private List<String> lastClasses;
         private int registrations;
 
         synchronized CacheStore registered() {
@@ -175,12 +236,18 @@ public class CacheStoreComponentTest {
             return lastProperties;
         }
 
+        synchronized List<String> classes() {
+            return lastClasses;
+        }
+
         BundleContext proxy() {
             return (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
                     new Class<?>[] {BundleContext.class}, (p, method, args) -> {
                         if (!method.getName().equals("registerService")) {
                             throw new UnsupportedOperationException(method.getName());
                         }
+                        lastClasses = args[0] instanceof String[] names ? List.of(names)
+                                : List.of(((Class<?>) args[0]).getName());
                         return register(args[1], (Dictionary<?, ?>) args[2]);
                     });
         }

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -199,11 +200,41 @@ public class FileCacheStoreTest {
         assertEquals(Long.valueOf(committedAt + 5_000), policy.lastAccess.get(key(9)));
     }
 
+    @Test
+    public void theStoreSurvivesItsDirectoryBeingRemovedAndCachesAgain() throws Exception {
+        final byte[] old = bytes(5000, 30);
+        commit(store, key(30), old, new EntryMeta(old.length, null, null, null, null));
+        StartupScan.deleteTree(dir);
+        Files.createDirectories(dir); // as the disk monitor does
+        assertNull("its file is gone: a miss", readableOrNull(store.find(key(30))));
+
+        final byte[] body = bytes(7000, 31);
+        commit(store, key(31), body, new EntryMeta(body.length, null, null, sha256(body), null));
+        assertArrayEquals("a fill works at once: the temp directory is recreated", body, readAll(store.find(key(31))));
+        store.maintainNow(); // the tick notices the missing journal
+        assertTrue(Files.exists(dir.resolve("v1/journal")));
+        assertEquals(body.length, store.usedBytes());
+
+        store.close();
+        store = TestData.open(dir);
+        assertArrayEquals("committed after the removal, and durable", body, readAll(store.find(key(31))));
+        assertNull(store.find(key(30)));
+    }
+
+    private static CacheEntry readableOrNull(final CacheEntry e) {
+        try {
+            return e == null ? null : readAll(e) != null ? e : null;
+        } catch (final IOException gone) {
+            return null;
+        }
+    }
+
     /** A policy that remembers what it was told. */
     static final class RecordingPolicy implements EvictionPolicy {
         final Map<String, Long> sizes = new ConcurrentHashMap<>();
         final Map<String, Long> lastAccess = new ConcurrentHashMap<>();
         final List<String> accesses = new ArrayList<>();
+        final AtomicInteger removals = new AtomicInteger();
 
         @Override
         public String name() {
@@ -224,6 +255,7 @@ public class FileCacheStoreTest {
 
         @Override
         public void removed(final String key) {
+            removals.incrementAndGet();
             sizes.remove(key);
         }
 

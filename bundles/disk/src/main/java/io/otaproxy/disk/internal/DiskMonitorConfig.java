@@ -12,7 +12,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     String cache_dir() default "ota-cache";
 
     @AttributeDefinition(name = "Soft limit (%)",
-            description = "Above this share of the file system in use, least recently used entries are evicted.")
+            description = "Above this share of the file system in use, the cache evicts its least valuable entries"
+                    + " (least recently used by default) until use is back a little below the limit.")
     int soft_limit_percent() default 70;
 
     @AttributeDefinition(name = "Hard limit (%)",
@@ -20,7 +21,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     int hard_limit_percent() default 80;
 
     @AttributeDefinition(name = "Cache size cap (bytes)",
-            description = "Evict when the cache itself holds more than this; 0 for no cap.")
+            description = "Evict when the cache itself (entries and downloads in flight) holds more than this,"
+                    + " down to a little under it; 0 for no cap.")
     long cache_max_bytes() default 0L;
 
     @AttributeDefinition(name = "Poll interval (ms)", description = "How often the file system is measured.")

@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
+import io.otaproxy.api.space.CacheUsage;
 import io.otaproxy.api.space.DiskMonitor;
 import io.otaproxy.api.space.SpaceState;
 import io.otaproxy.api.space.SpaceZone;
@@ -18,6 +19,10 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * Measures the file system holding the cache directory every poll interval and keeps the latest
  * {@link SpaceState}. It never stops on an error: a vanished cache directory is recreated, a failed measurement
  * is logged once and counts as "above hard" (write nothing) until a measurement succeeds again.
+ *
+ * <p>The cache's own size comes from the cache store's {@link CacheUsage}, which knows it exactly from its index;
+ * this monitor never walks the cache tree (600 000 files every two seconds would cost more than the figure is
+ * worth). While no store offers its size, the cache counts as 0 bytes: without a store nothing is written to the
+ * cache and nothing could be evicted, so the cap has no one to act on it; the file system limits still apply.
  */
 @Component(service = DiskMonitor.class, configurationPid = "io.otaproxy.disk",
         configurationPolicy = ConfigurationPolicy.REQUIRE)
@@ -42,6 +52,8 @@ public final class FileSystemDiskMonitor implements DiskMonitor {
     private volatile SpaceLimits limits;
     private volatile SpaceState state;
     private volatile boolean failing;
+    private volatile CacheUsage cacheUsage;
+    private volatile boolean usageFailing;
 
     public FileSystemDiskMonitor() {
         this(FileSystemProbe.REAL, System::currentTimeMillis);
@@ -79,6 +91,19 @@ public final class FileSystemDiskMonitor implements DiskMonitor {
         scheduler.shutdownNow();
     }
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindCacheUsage(final CacheUsage usage) {
+        cacheUsage = usage;
+        LOG.debug("Cache size now reported by {}", usage);
+    }
+
+    void unbindCacheUsage(final CacheUsage usage) {
+        if (cacheUsage == usage) {
+            cacheUsage = null;
+        }
+    }
+
     private synchronized void apply(final DiskMonitorConfig config) {
         cacheDir = Path.of(config.cache_dir()).toAbsolutePath().normalize();
         limits = SpaceLimits.from(config);
@@ -90,13 +115,35 @@ public final class FileSystemDiskMonitor implements DiskMonitor {
         poll = scheduler.scheduleWithFixedDelay(this::measure, interval, interval, TimeUnit.MILLISECONDS);
     }
 
+    /** The cache's size from its store, or 0 without one; a failing store must not stop the measurement. */
+    private long cacheBytes() {
+        final CacheUsage usage = cacheUsage;
+        if (usage == null) {
+            return 0;
+        }
+        try {
+            final long bytes = Math.max(0, usage.usedBytes());
+            usageFailing = false;
+            return bytes;
+        } catch (final RuntimeException e) {
+            if (!usageFailing) {
+                usageFailing = true;
+                LOG.warn("The cache store cannot report its size ({}); counting the cache as 0 bytes", e.toString());
+            }
+            return 0;
+        }
+    }
+
     @Override
     public SpaceState current() {
         return state;
     }
 
-    /** Takes one measurement; package-visible so tests can drive it without waiting for the scheduler. */
-    void measure() {
+    /**
+     * Takes one measurement; package-visible so tests can drive it without waiting for the scheduler. Serialized,
+     * so a measurement started before a limit change can never overwrite the one taken with the new limits.
+     */
+    synchronized void measure() {
         final Path dir = cacheDir;
         final SpaceLimits l = limits;
         SpaceState next;
@@ -106,7 +153,7 @@ public final class FileSystemDiskMonitor implements DiskMonitor {
                 LOG.warn("Cache directory {} was missing; created it again", dir);
             }
             final long[] fs = probe.fileSystem(dir);
-            final long cacheBytes = probe.treeSize(dir);
+            final long cacheBytes = cacheBytes();
             next = new SpaceState(l.zoneOf(fs[0], fs[1], cacheBytes), fs[0], fs[1], cacheBytes, l.softPercent(),
                     l.hardPercent(), l.cacheMaxBytes(), clock.getAsLong());
             if (failing) {

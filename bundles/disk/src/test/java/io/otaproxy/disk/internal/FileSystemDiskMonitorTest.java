@@ -2,13 +2,17 @@ package io.otaproxy.disk.internal;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 
 import java.io.IOException;
 import java.lang.annotation.Annotation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
+import io.otaproxy.api.space.CacheUsage;
 import io.otaproxy.api.space.SpaceZone;
 
 import org.junit.After;
@@ -42,14 +46,14 @@ public class FileSystemDiskMonitorTest {
             }
             return new long[] {1000, usable};
         }
-
-        @Override
-        public long treeSize(final Path dir) throws IOException {
-            return FileSystemProbe.REAL.treeSize(dir);
-        }
     }
 
     private static DiskMonitorConfig config(final Path dir, final int soft, final int hard, final long cap) {
+        return config(dir, soft, hard, cap, 60_000); // the test drives measure() itself
+    }
+
+    private static DiskMonitorConfig config(final Path dir, final int soft, final int hard, final long cap,
+            final long pollMillis) {
         return new DiskMonitorConfig() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -78,7 +82,7 @@ public class FileSystemDiskMonitorTest {
 
             @Override
             public long poll_interval_ms() {
-                return 60_000; // the test drives measure() itself
+                return pollMillis;
             }
         };
     }
@@ -86,9 +90,9 @@ public class FileSystemDiskMonitorTest {
     @Test
     public void measuresAndReactsToLiveLimitChanges() throws Exception {
         final Path dir = tmp.newFolder("cache").toPath();
-        Files.write(dir.resolve("entry"), new byte[300]);
         final FakeDisk disk = new FakeDisk();
         monitor = new FileSystemDiskMonitor(disk, () -> 42L);
+        monitor.bindCacheUsage(() -> 300);
         monitor.activate(config(dir, 70, 80, 0));
         assertEquals(SpaceZone.BELOW_SOFT, monitor.current().zone());
         assertEquals(300, monitor.current().cacheBytes());
@@ -127,5 +131,100 @@ public class FileSystemDiskMonitorTest {
         disk.broken.set(false);
         monitor.measure();
         assertEquals(SpaceZone.BELOW_SOFT, monitor.current().zone());
+    }
+
+    @Test
+    public void theCacheSizeComesFromTheStoreNeverFromAWalkOfTheTree() throws Exception {
+        final Path dir = tmp.newFolder("cache").toPath();
+        Files.write(dir.resolve("entry"), new byte[5000]);
+        monitor = new FileSystemDiskMonitor(new FakeDisk(), () -> 42L);
+        monitor.activate(config(dir, 70, 80, 1000));
+        assertEquals("no store, no walk: the files are not counted", 0, monitor.current().cacheBytes());
+        assertEquals(SpaceZone.BELOW_SOFT, monitor.current().zone());
+
+        final AtomicLong used = new AtomicLong(999);
+        final CacheUsage store = used::get;
+        monitor.bindCacheUsage(store);
+        monitor.measure();
+        assertEquals(999, monitor.current().cacheBytes());
+        assertEquals(SpaceZone.BELOW_SOFT, monitor.current().zone());
+
+        used.set(1001);
+        monitor.measure();
+        assertEquals("the cap counts as above soft", SpaceZone.ABOVE_SOFT, monitor.current().zone());
+        assertEquals(1001, monitor.current().cacheBytes());
+        assertEquals(1000, monitor.current().cacheMaxBytes());
+
+        // a greedy rebind: the new store is bound before the old one goes
+        final CacheUsage next = () -> 10;
+        monitor.bindCacheUsage(next);
+        monitor.unbindCacheUsage(store);
+        monitor.measure();
+        assertEquals(10, monitor.current().cacheBytes());
+        monitor.unbindCacheUsage(next);
+        monitor.measure();
+        assertEquals(0, monitor.current().cacheBytes());
+        assertEquals(SpaceZone.BELOW_SOFT, monitor.current().zone());
+    }
+
+    @Test
+    public void aFailingStoreDoesNotStopCachingOrTheMonitor() throws Exception {
+        final Path dir = tmp.newFolder("cache").toPath();
+        monitor = new FileSystemDiskMonitor(new FakeDisk(), () -> 42L);
+        monitor.bindCacheUsage(() -> {
+            throw new IllegalStateException("store closing");
+        });
+        monitor.activate(config(dir, 70, 80, 100));
+        assertEquals(SpaceZone.BELOW_SOFT, monitor.current().zone());
+        assertEquals(0, monitor.current().cacheBytes());
+    }
+
+    @Test
+    public void theFileSystemLimitsHoldWithTheCacheUnderItsCap() throws Exception {
+        final Path dir = tmp.newFolder("cache").toPath();
+        final FakeDisk disk = new FakeDisk();
+        monitor = new FileSystemDiskMonitor(disk, () -> 42L);
+        monitor.bindCacheUsage(() -> 10);
+        monitor.activate(config(dir, 70, 80, 1000));
+        disk.usable = 250; // 75 % used
+        monitor.measure();
+        assertEquals(SpaceZone.ABOVE_SOFT, monitor.current().zone());
+        disk.usable = 150; // 85 % used
+        monitor.measure();
+        assertEquals(SpaceZone.ABOVE_HARD, monitor.current().zone());
+        disk.usable = 500;
+        monitor.measure();
+        assertEquals("space came back", SpaceZone.BELOW_SOFT, monitor.current().zone());
+    }
+
+    @Test
+    public void thePollingThreadSurvivesTheCacheDirectoryVanishingAgainAndAgain() throws Exception {
+        final Path dir = tmp.newFolder("cache").toPath();
+        final FakeDisk disk = new FakeDisk();
+        final AtomicLong clock = new AtomicLong();
+        monitor = new FileSystemDiskMonitor(disk, clock::incrementAndGet);
+        monitor.activate(config(dir, 70, 80, 0, 10));
+        for (int i = 0; i < 3; i++) {
+            Files.delete(dir);
+            awaitTrue("the poller recreates the directory", () -> Files.isDirectory(dir));
+        }
+        disk.broken.set(true);
+        awaitTrue("a failing disk reads as above hard", () -> monitor.current().zone() == SpaceZone.ABOVE_HARD);
+        disk.broken.set(false);
+        Files.delete(dir);
+        awaitTrue("the poller goes on after failures",
+                () -> Files.isDirectory(dir) && monitor.current().zone() == SpaceZone.BELOW_SOFT);
+        final long seen = monitor.current().measuredAtMillis();
+        awaitTrue("and keeps measuring", () -> monitor.current().measuredAtMillis() > seen);
+    }
+
+    private static void awaitTrue(final String what, final BooleanSupplier condition) throws InterruptedException {
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out waiting until " + what);
+            }
+            Thread.sleep(5);
+        }
     }
 }

@@ -17,14 +17,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Least recently used first. Entries are ordered by last access time; ties (entries replayed from disk with the
- * same second) keep the order in which they were reported. All operations are O(log n).
+ * Least recently used first: the default policy. Entries are ordered by last access time, which the cache store
+ * journals, so the order survives a restart (the store replays each entry with its last access). Ties keep the
+ * order in which they were reported. All operations are O(log n).
  */
-@Component(service = EvictionPolicy.class, property = LruEvictionPolicy.NAME_PROPERTY + "=" + LruEvictionPolicy.NAME)
+@Component(service = EvictionPolicy.class, property = EvictionPolicy.POLICY_PROPERTY + "=" + LruEvictionPolicy.NAME)
 public final class LruEvictionPolicy implements EvictionPolicy {
 
     static final String NAME = "lru";
-    static final String NAME_PROPERTY = "policy";
 
     private static final Logger LOG = LoggerFactory.getLogger(LruEvictionPolicy.class);
 

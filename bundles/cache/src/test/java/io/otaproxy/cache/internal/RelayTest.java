@@ -1,0 +1,391 @@
+package io.otaproxy.cache.internal;
+
+import static io.otaproxy.cache.internal.TestData.await;
+import static io.otaproxy.cache.internal.TestData.bytes;
+import static io.otaproxy.cache.internal.TestData.key;
+import static io.otaproxy.cache.internal.TestData.sha256;
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+import io.otaproxy.api.cache.EntryMeta;
+import io.otaproxy.api.cache.Fill;
+import io.otaproxy.api.space.SpaceZone;
+import io.otaproxy.cache.internal.TestSpace.FakeMonitor;
+import io.otaproxy.cache.internal.TestSpace.FullDisk;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * Fills that can no longer write to disk: the hard limit crossed mid-fill, a write failing (ENOSPC) through the
+ * {@link FillSink} seam, a temp file that cannot be created, an fsync that fails. In every case each attached
+ * reader gets the whole, correct body, nothing is committed, new fills are refused while the disk cannot take them,
+ * and caching resumes by itself afterwards.
+ */
+public class RelayTest {
+
+    private static final int CHUNK = 16 * 1024;
+    private static final int WINDOW = 64 * 1024;
+    private static final StoreTunables TUNABLES =
+            new StoreTunables(2_000, 60_000, 60_000, CHUNK).withRelayWindow(WINDOW).withWriteRetry(10_000);
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+    private final TestData.ManualClock clock = new TestData.ManualClock();
+    private final FakeMonitor monitor = new FakeMonitor(clock);
+    private final FullDisk disk = new FullDisk();
+    private Path dir;
+    private FileCacheStore store;
+
+    @Before
+    public void openStore() throws Exception {
+        dir = tmp.newFolder("cache").toPath();
+        store = FileCacheStore.open(dir, TUNABLES, false, () -> monitor, clock, disk);
+    }
+
+    @After
+    public void closeStore() {
+        store.close();
+        threads.shutdownNow();
+    }
+
+    private static EntryMeta meta(final byte[] body) {
+        return new EntryMeta(body.length, "application/octet-stream", null, sha256(body), null);
+    }
+
+    /** Reads to the end in small steps, publishing progress. */
+    private Future<byte[]> read(final Fill.FillReader reader, final AtomicLong progress) {
+        return threads.submit(() -> {
+            try (reader) {
+                final ByteArrayOutputStream out = new ByteArrayOutputStream();
+                final byte[] buf = new byte[5000];
+                for (int n; (n = reader.read(progress.get(), buf, 0, buf.length)) >= 0;) {
+                    out.write(buf, 0, n);
+                    progress.addAndGet(n);
+                }
+                return out.toByteArray();
+            }
+        });
+    }
+
+    private void assertNoTempFiles() throws InterruptedException {
+        await("temp files are deleted and no longer counted", 5_000, () -> {
+            try (Stream<Path> s = Files.list(store.layout().tmpDir())) {
+                return s.findAny().isEmpty() && store.tempBytes() == 0;
+            } catch (final IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** A whole fill that commits: caching works (again). */
+    private void assertCachingWorks(final int n) throws Exception {
+        final byte[] src = bytes(3 * CHUNK, n);
+        final Fill f = store.fill(key(n));
+        assertNotNull("caching resumed", f);
+        f.begin(meta(src), new ControlledBody().feed(src).end(), null);
+        try (Fill.FillReader r = f.newReader()) {
+            assertArrayEquals(src, TestData.readAll(r));
+        }
+        assertNotNull(store.find(key(n)));
+    }
+
+    @Test
+    public void crossingTheHardLimitMidFillRelaysTheRestToEveryReaderAndCommitsNothing() throws Exception {
+        assertCachingWorks(20);
+        final byte[] src = bytes(20 * CHUNK + 123, 1);
+        final String k = key(1);
+        final ControlledBody body = new ControlledBody();
+        final AtomicBoolean aborted = new AtomicBoolean();
+        final Fill leader = store.fill(k);
+        leader.begin(meta(src), body, () -> aborted.set(true));
+        final Fill joiner = store.fill(k);
+        assertTrue(joiner.awaitBegun(1_000));
+        final AtomicLong p1 = new AtomicLong();
+        final AtomicLong p2 = new AtomicLong();
+        final Future<byte[]> r1 = read(leader.newReader(), p1);
+        final Future<byte[]> r2 = read(joiner.newReader(), p2);
+
+        body.feed(Arrays.copyOf(src, 5 * CHUNK));
+        await("on disk", 5_000, () -> leader.bytesOnDisk() == 5 * CHUNK);
+        monitor.zone(SpaceZone.ABOVE_HARD);
+        assertNull("no new fill above the hard limit", store.fill(key(2)));
+        assertEquals("hits are still served", 3 * CHUNK, TestData.readAll(store.find(key(20))).length);
+        body.feed(Arrays.copyOfRange(src, 5 * CHUNK, src.length)).end();
+
+        assertArrayEquals(src, r1.get(10, TimeUnit.SECONDS));
+        assertArrayEquals(src, r2.get(10, TimeUnit.SECONDS));
+        assertEquals("nothing more went to disk", 5 * CHUNK, leader.bytesOnDisk());
+        assertNull("not committed", store.find(k));
+        assertFalse(aborted.get());
+        assertNoTempFiles();
+
+        monitor.zone(SpaceZone.BELOW_SOFT);
+        assertCachingWorks(3);
+        assertCachingWorks(1); // the same key is cached once space is back
+    }
+
+    @Test
+    public void aRelayingFillIsNotJoinedNorReplaced() throws Exception {
+        final byte[] src = bytes(8 * CHUNK, 4);
+        final String k = key(4);
+        final ControlledBody body = new ControlledBody();
+        final Fill leader = store.fill(k);
+        leader.begin(meta(src), body, null);
+        final AtomicLong p = new AtomicLong();
+        final Future<byte[]> r = read(leader.newReader(), p);
+        body.feed(Arrays.copyOf(src, CHUNK));
+        await("on disk", 5_000, () -> leader.bytesOnDisk() == CHUNK);
+        monitor.zone(SpaceZone.ABOVE_HARD);
+        body.feed(Arrays.copyOfRange(src, CHUNK, 2 * CHUNK));
+        await("relaying", 5_000, () -> ((FillHandle) leader).shared().isRelaying());
+        monitor.zone(SpaceZone.BELOW_SOFT);
+        assertNull("new requests for the key relay while it runs", store.fill(k));
+        assertNotNull("other keys are cached again", store.fill(key(5)));
+        body.feed(Arrays.copyOfRange(src, 2 * CHUNK, src.length)).end();
+        assertArrayEquals(src, r.get(10, TimeUnit.SECONDS));
+        assertNull(store.find(k));
+        await("the key is free again", 5_000, () -> store.inFlightCount() == 1); // key(5) is still NEW
+        assertCachingWorks(4);
+    }
+
+    @Test
+    public void aWriteErrorMidFillIsInvisibleToItsReaders() throws Exception {
+        final byte[] src = bytes(12 * CHUNK + 7, 6);
+        final String k = key(6);
+        disk.budget.set(3 * CHUNK + 100); // the fourth chunk does not fit
+        final ControlledBody body = new ControlledBody();
+        final Fill leader = store.fill(k);
+        leader.begin(meta(src), body, null);
+        final Fill joiner = store.fill(k);
+        assertTrue(joiner.awaitBegun(1_000));
+        final Future<byte[]> r1 = read(leader.newReader(), new AtomicLong());
+        final Future<byte[]> r2 = read(joiner.newReader(), new AtomicLong());
+        body.feed(src).end();
+        assertArrayEquals(src, r1.get(10, TimeUnit.SECONDS));
+        assertArrayEquals(src, r2.get(10, TimeUnit.SECONDS));
+        assertEquals(1, disk.failures.get());
+        assertEquals(3 * CHUNK, leader.bytesOnDisk());
+        assertNull(store.find(k));
+        assertNoTempFiles();
+
+        assertNull("after a write error new fills are relayed for a while", store.fill(key(7)));
+        disk.budget.set(Long.MAX_VALUE); // space is back
+        clock.advance(10_000);
+        assertCachingWorks(7);
+    }
+
+    @Test
+    public void aTempFileThatCannotBeCreatedRelaysFromTheFirstByte() throws Exception {
+        disk.failCreate.set(true);
+        final byte[] src = bytes(6 * CHUNK, 8);
+        final Fill leader = store.fill(key(8));
+        leader.begin(meta(src), new ControlledBody().feed(src).end(), null);
+        try (Fill.FillReader r = leader.newReader()) {
+            assertArrayEquals(src, TestData.readAll(r));
+        }
+        assertEquals(0, leader.bytesOnDisk());
+        assertNull(store.find(key(8)));
+        assertNoTempFiles();
+        disk.failCreate.set(false);
+        clock.advance(10_000);
+        assertCachingWorks(8);
+    }
+
+    @Test
+    public void aFailingFsyncLeavesTheWholeBodyToItsReadersAndCachesNothing() throws Exception {
+        disk.failForce.set(true);
+        final byte[] src = bytes(5 * CHUNK, 9);
+        final Fill leader = store.fill(key(9));
+        leader.begin(meta(src), new ControlledBody().feed(src).end(), null);
+        try (Fill.FillReader r = leader.newReader()) {
+            assertArrayEquals(src, TestData.readAll(r));
+        }
+        assertNull(store.find(key(9)));
+        assertNoTempFiles();
+    }
+
+    @Test
+    public void aWrongBodyStillFailsWhenRelayedAndItsLastByteIsNeverReleased() throws Exception {
+        final byte[] src = bytes(6 * CHUNK, 10);
+        final byte[] wrong = src.clone();
+        wrong[wrong.length - 1] ^= 1;
+        final ControlledBody body = new ControlledBody();
+        final Fill leader = store.fill(key(10));
+        leader.begin(meta(src), body, null);
+        final Fill.FillReader r = leader.newReader();
+        monitor.zone(SpaceZone.ABOVE_HARD);
+        body.feed(wrong);
+        final byte[] buf = new byte[src.length];
+        int got = 0;
+        while (got < src.length - 1) {
+            got += r.read(got, buf, got, buf.length - got);
+        }
+        body.end();
+        try {
+            r.read(got, buf, got, 1);
+            fail("a wrong body must fail, relayed or not");
+        } catch (final IOException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("sha256"));
+        }
+        r.close();
+        assertEquals(src.length - 1, got);
+        assertNoTempFiles();
+    }
+
+    @Test
+    public void theWindowBoundsMemoryWhenAReaderStallsAndItsPaceSetsTheDownloads() throws Exception {
+        final int length = 4 << 20;
+        final MeteredBody body = new MeteredBody(length, 11);
+        final Fill leader = store.fill(key(11));
+        monitor.zone(SpaceZone.ABOVE_HARD); // from the first byte on, everything goes through memory
+        leader.begin(new EntryMeta(length, null, null, null, null), body, null);
+        final Fill.FillReader stalled = leader.newReader(); // opened, never reads
+        final InFlightFill fill = ((FillHandle) leader).shared();
+
+        await("the window is full", 5_000, () -> fill.relayBufferedBytes() == WINDOW);
+        final long readUpstream = body.served.get();
+        Thread.sleep(200); // would the writer go on?
+        assertEquals("the writer waits; it reads no further upstream", readUpstream, body.served.get());
+        assertTrue("at most the window plus the chunk in hand: " + readUpstream, readUpstream <= WINDOW + CHUNK);
+        assertTrue(fill.relayBufferedBytes() <= WINDOW);
+
+        final Future<byte[]> r = read(stalled, new AtomicLong());
+        final byte[] got = r.get(20, TimeUnit.SECONDS);
+        assertEquals(length, got.length);
+        assertArrayEquals(body.expected(), got);
+        assertTrue(fill.relayBufferedBytes() <= WINDOW);
+    }
+
+    @Test
+    public void aReaderThatLeavesNoLongerHoldsTheWindow() throws Exception {
+        final int length = 2 << 20;
+        final MeteredBody body = new MeteredBody(length, 12);
+        final Fill leader = store.fill(key(12));
+        final Fill joiner = store.fill(key(12));
+        monitor.zone(SpaceZone.ABOVE_HARD);
+        leader.begin(new EntryMeta(length, null, null, null, null), body, null);
+        assertTrue(joiner.awaitBegun(1_000));
+        final Fill.FillReader stalled = leader.newReader();
+        final AtomicLong progress = new AtomicLong();
+        final Future<byte[]> reading = read(joiner.newReader(), progress);
+        final InFlightFill fill = ((FillHandle) leader).shared();
+        await("the stalled reader holds the window", 5_000, () -> fill.relayBufferedBytes() == WINDOW);
+        assertFalse(reading.isDone());
+        stalled.close();
+        final byte[] got = reading.get(20, TimeUnit.SECONDS);
+        assertArrayEquals(body.expected(), got);
+    }
+
+    @Test
+    public void aJoinerBetweenItsHandleAndItsReaderIsStillServedWhole() throws Exception {
+        final int length = 1 << 20;
+        final MeteredBody body = new MeteredBody(length, 13);
+        final Fill leader = store.fill(key(13));
+        final Fill joiner = store.fill(key(13)); // its handle holds the start of the body for it
+        monitor.zone(SpaceZone.ABOVE_HARD);
+        leader.begin(new EntryMeta(length, null, null, null, null), body, null);
+        assertTrue(joiner.awaitBegun(1_000));
+        final Future<byte[]> first = read(leader.newReader(), new AtomicLong());
+        final InFlightFill fill = ((FillHandle) leader).shared();
+        await("the leader's reader is ahead, the window full", 5_000,
+                () -> fill.isRelaying() && fill.relayBufferedBytes() == WINDOW);
+        assertFalse(first.isDone());
+        final Future<byte[]> late = read(joiner.newReader(), new AtomicLong());
+        assertArrayEquals(body.expected(), first.get(20, TimeUnit.SECONDS));
+        assertArrayEquals(body.expected(), late.get(20, TimeUnit.SECONDS));
+    }
+
+    @Test
+    public void whenEveryReaderLeavesARelayingFillStopsAndCleansUp() throws Exception {
+        final MeteredBody body = new MeteredBody(4 << 20, 14);
+        final AtomicBoolean aborted = new AtomicBoolean();
+        final Fill leader = store.fill(key(14));
+        monitor.zone(SpaceZone.ABOVE_HARD);
+        leader.begin(new EntryMeta(4 << 20, null, null, null, null), body, () -> aborted.set(true));
+        final Fill.FillReader r = leader.newReader();
+        final byte[] buf = new byte[1000];
+        assertTrue(r.read(0, buf, 0, buf.length) > 0);
+        final InFlightFill fill = ((FillHandle) leader).shared();
+        assertTrue(fill.isRelaying());
+        r.close();
+        await("upstream closed", 5_000, aborted::get);
+        assertEquals(InFlightFill.State.FAILED, fill.state());
+        assertNoTempFiles();
+    }
+
+    @Test
+    public void closingTheStoreFailsARelayingFillLoudly() throws Exception {
+        final ControlledBody body = new ControlledBody();
+        final Fill leader = store.fill(key(15));
+        leader.begin(new EntryMeta(10 * CHUNK, null, null, null, null), body, () -> body.fail("closed"));
+        final Fill.FillReader r = leader.newReader();
+        monitor.zone(SpaceZone.ABOVE_HARD);
+        body.feed(bytes(CHUNK, 15));
+        await("relaying", 5_000, () -> ((FillHandle) leader).shared().isRelaying());
+        store.close();
+        try {
+            TestData.readAll(r);
+            fail("a fill cut short by a stop must not look complete");
+        } catch (final IOException expected) {
+            // the client connection is aborted, as for any incomplete download
+        }
+        r.close();
+        store = FileCacheStore.open(dir, TUNABLES, false, () -> monitor, clock, disk);
+    }
+
+    /** An upstream that serves a known body as fast as it is read, counting what it served. */
+    private static final class MeteredBody extends InputStream {
+        private final byte[] data;
+        final AtomicLong served = new AtomicLong();
+
+        MeteredBody(final int length, final long seed) {
+            this.data = bytes(length, seed);
+        }
+
+        byte[] expected() {
+            return data;
+        }
+
+        @Override
+        public int read() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public int read(final byte[] b, final int off, final int len) {
+            final int pos = (int) served.get();
+            if (pos == data.length) {
+                return -1;
+            }
+            final int n = Math.min(len, data.length - pos);
+            System.arraycopy(data, pos, b, off, n);
+            served.addAndGet(n);
+            return n;
+        }
+    }
+}
