@@ -136,7 +136,8 @@ final class CachedResponse {
     private static void copy(final HttpServletRequest request, final HttpServletResponse response,
             final OutputStream out, final BodySource source, final long position, final long count)
             throws IOException {
-        final byte[] buffer = new byte[COPY_BUFFER];
+        // sized to the body: a 4 KiB hit should not allocate and zero a 64 KiB buffer
+        final byte[] buffer = new byte[(int) Math.max(1, Math.min(COPY_BUFFER, count))];
         long done = 0;
         while (done < count) {
             final int n;
