@@ -1,0 +1,551 @@
+#!/usr/bin/env bash
+# ota-proxy side by side with nginx and Squid on 127.0.0.1. See bench/README.md and docs/benchmarks.md.
+#
+#   bench/run.sh [--smoke] [--scenarios S1,S2,S3,S4,S5] [--runs N] [--runs-slow N] [--profile] [--keep]
+#                [--quiet-wait SECONDS]
+#
+# Builds what it needs, installs nginx, squid and wrk from Debian packages when missing, starts the origin,
+# ota-proxy (the runnable jar), nginx and Squid, runs each scenario with the proxies interleaved run by run,
+# prints medians with min/max and ours/peer ratios, and stops everything it started.
+#
+#   --smoke        tiny sizes, one run, proxies started once (cold runs use cache-busting paths): about a minute
+#   --scenarios    which scenarios to run (default all)
+#   --runs N       runs of S1, S2 and S3 (default 5); --runs-slow N: runs of S4 and S5 (default 3)
+#   --profile      also record ota-proxy with JFR (and async-profiler, from Maven Central, when it loads) during
+#                  the measured phases of S1, S2, the first S3 fan-out and the first S4 cold and warm passes;
+#                  hot frames go to <out>/*-hot.txt (profiled runs are slower: keep their numbers apart)
+#   --quiet-wait S before each run, wait for others' load to drop, at most S seconds in all (default 600, smoke 0)
+#   --keep         keep the work directory (caches, logs)
+# Results: bench/target/results-<time>/ (results.tsv, summary.md, machine.txt, bench.log, wrk outputs).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+
+SMOKE=0
+SCENARIOS=S1,S2,S3,S4,S5
+RUNS=
+RUNS_SLOW=
+PROFILE=0
+KEEP=0
+QUIET_WAIT=
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --smoke) SMOKE=1 ;;
+        --scenarios) SCENARIOS=$2; shift ;;
+        --runs) RUNS=$2; shift ;;
+        --runs-slow) RUNS_SLOW=$2; shift ;;
+        --profile) PROFILE=1 ;;
+        --keep) KEEP=1 ;;
+        --quiet-wait) QUIET_WAIT=$2; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
+    esac
+    shift
+done
+
+# ---------------------------------------------------------------- sizes
+MiB=$((1 << 20))
+if [ "$SMOKE" = 1 ]; then
+    BIG=$((64 * MiB)); FAN=$((16 * MiB)); SMALL=50; OTA=400
+    RATE=20000000                     # 16 MiB at 20 MB/s: a 0.8 s fill
+    S2_SECS=2; S2_WARM=1; S3_CLIENTS=8; S3_LATE=3; S3_LATE_START=150; S3_LATE_STEP=100
+    S5_CLIENTS=8; S5_SECS=3; S5_RATE=1000000
+    S4_CLIENTS=2; S4_CONNS=2
+    : "${RUNS:=1}"; : "${RUNS_SLOW:=1}"; : "${QUIET_WAIT:=0}"
+    DATA=${BENCH_DATA:-/var/tmp/ota-proxy-bench/data-smoke}
+else
+    BIG=$((1024 * MiB)); FAN=$((256 * MiB)); SMALL=1000; OTA=20000
+    RATE=100000000                    # ~100 MB/s WAN link: 256 MiB in 2.7 s
+    S2_SECS=10; S2_WARM=15; S3_CLIENTS=32; S3_LATE=8; S3_LATE_START=500; S3_LATE_STEP=250
+    S5_CLIENTS=64; S5_SECS=10; S5_RATE=1000000
+    S4_CLIENTS=4; S4_CONNS=4
+    : "${RUNS:=5}"; : "${RUNS_SLOW:=3}"; : "${QUIET_WAIT:=600}"
+    DATA=${BENCH_DATA:-/var/tmp/ota-proxy-bench/data}
+fi
+
+STAMP=$(date +%Y%m%d-%H%M%S)
+OUT=${BENCH_OUT:-$HERE/target/results-$STAMP$([ "$SMOKE" = 1 ] && echo -smoke)}
+mkdir -p "$OUT"
+WORK=$(mktemp -d /var/tmp/ota-proxy-bench-work.XXXXXX)
+chmod 755 "$WORK"
+mkdir -p "$WORK/logs"
+RESULTS=$OUT/results.tsv
+printf 'scenario\tmetric\ttarget\trun\tvalue\n' > "$RESULTS"
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" | tee -a "$OUT/bench.log" >&2; }
+record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >> "$RESULTS"; }
+has() { case ",$SCENARIOS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+
+# ---------------------------------------------------------------- process bookkeeping
+declare -A PID=()        # name -> pid of what we started
+stop_one() {
+    local name=$1 pid=${PID[$1]:-}
+    [ -n "$pid" ] || return 0
+    unset "PID[$name]"
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+        log "$name (pid $pid) ignored SIGTERM for 10 s: SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    for name in "${!PID[@]}"; do stop_one "$name"; done
+    if [ "$KEEP" = 1 ]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- prerequisites
+need_pkgs=()
+command -v nginx >/dev/null || need_pkgs+=(nginx)
+command -v squid >/dev/null || need_pkgs+=(squid)
+command -v wrk >/dev/null || need_pkgs+=(wrk)
+command -v curl >/dev/null || need_pkgs+=(curl)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+    log "installing ${need_pkgs[*]} from Debian packages"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+# Debian starts the packaged services where an init system exists; ours are separate instances on our own ports.
+
+TS_JAR=$ROOT/test-support/target/ota-proxy-test-support-0.1.0-SNAPSHOT.jar
+JAR=$ROOT/runtime/target/ota-proxy.jar
+if [ ! -f "$TS_JAR" ]; then
+    log "building test-support"
+    (cd "$ROOT" && mvn -B -q -ntp -pl test-support -am install -DskipTests)
+fi
+if [ ! -f "$JAR" ]; then
+    log "building the runnable jar"
+    (cd "$ROOT" && mvn -B -q -ntp -pl runtime -am package -DskipTests)
+fi
+# a private copy, so a concurrent build cannot swap the jar under a running benchmark
+cp "$JAR" "$WORK/ota-proxy.jar"
+cp "$TS_JAR" "$WORK/test-support.jar"
+CLASSES=$WORK/classes
+mkdir -p "$CLASSES"
+javac -nowarn -d "$CLASSES" -cp "$WORK/test-support.jar" "$HERE"/src/*.java
+CP=$CLASSES:$WORK/test-support.jar
+CLIENT=(java -XX:+UseParallelGC -Xmx1g -cp "$CP" BenchClient)
+# a failing or hanging client must not end the whole run: its numbers are just missing (and logged)
+client() {
+    local rc=0
+    timeout 900 "${CLIENT[@]}" "$@" || rc=$?
+    [ "$rc" = 0 ] || log "client $1 failed (exit $rc)"
+    return 0
+}
+
+log "data set in $DATA"
+java -cp "$CP" BenchOrigin gen "$DATA" "$BIG" "$FAN" "$SMALL" "$OTA" | tee -a "$OUT/bench.log" >&2
+MANIFEST=$DATA/ota-manifest.txt
+SMALL_MANIFEST=$WORK/small-manifest.txt
+for ((i = 0; i < SMALL; i++)); do printf '/small/f%04d 4096 -\n' "$i"; done > "$SMALL_MANIFEST"
+
+# ---------------------------------------------------------------- the machine
+{
+    echo "date: $(date -Is)"
+    echo "nproc: $(nproc)"
+    free -h | sed 's/^/free: /'
+    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+    echo "kernel: $(uname -r)"
+    java -version 2>&1 | sed 's/^/java: /'
+    echo "nginx: $(nginx -v 2>&1)"
+    echo "squid: $(squid -v | head -1)"
+    echo "wrk: $(wrk --version 2>&1 | head -1)"
+    echo "ota-proxy jar: $(sha256sum "$JAR" | cut -c1-16) $(stat -c %y "$JAR")"
+    echo "git: $(cd "$ROOT" && git rev-parse --short HEAD) $(cd "$ROOT" && git status --porcelain | grep -c . || true) changed files"
+    echo "loadavg at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+} > "$OUT/machine.txt"
+sed 's/^/  /' "$OUT/machine.txt" >&2
+
+# ---------------------------------------------------------------- helpers
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+    done
+}
+ORIGIN=
+origin_ctl() { curl -s --max-time 5 "http://$ORIGIN/__$1"; }
+origin_stat() { origin_ctl stats | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+
+# sum of VmHWM (peak RSS) over a process and its children, in MiB
+peak_rss_mb() {
+    local total=0 p kb
+    for p in "$1" $(pgrep -P "$1" || true); do
+        kb=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$p/status" 2>/dev/null || true)
+        total=$((total + ${kb:-0}))
+    done
+    echo $((total / 1024))
+}
+
+start_origin() {
+    rm -f "$WORK/origin.port"
+    java -XX:+UseParallelGC -Xmx256m -cp "$CP" BenchOrigin serve "$DATA" "$WORK/origin.port" > "$WORK/logs/origin.log" 2>&1 &
+    PID[origin]=$!
+    for _ in $(seq 100); do [ -s "$WORK/origin.port" ] && break; sleep 0.1; done
+    ORIGIN=127.0.0.1:$(cat "$WORK/origin.port")
+    log "origin on $ORIGIN (pid ${PID[origin]})"
+}
+set_rate() { origin_ctl "rate/$1" >/dev/null; }
+
+declare -A PORT=()
+PORT[ota-proxy]=$(free_port); PORT[nginx]=$(free_port); PORT[squid]=$(free_port)
+
+# waits until a proxy relays a request to the origin (never cached: no_cache for ota-proxy, no-store otherwise)
+await_proxy() {
+    local name=$1 code
+    for _ in $(seq 600); do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -x "http://127.0.0.1:${PORT[$name]}" \
+            -H 'OTA-File-Cache-Control: no_cache' "http://$ORIGIN/__ping" || true)
+        [ "$code" = 200 ] && return 0
+        kill -0 "${PID[$name]}" 2>/dev/null || { log "$name died; see $WORK/logs"; return 1; }
+        sleep 0.1
+    done
+    log "$name not ready after 60 s"; return 1
+}
+
+OTA_STARTS=0
+start_ota() {
+    OTA_STARTS=$((OTA_STARTS + 1))
+    rm -rf "$WORK/ota-cache"
+    # no heap or GC flags: what the runnable jar gets by default is what is measured
+    java -jar "$WORK/ota-proxy.jar" --host 127.0.0.1 --port "${PORT[ota-proxy]}" --cache-dir "$WORK/ota-cache" \
+        > "$WORK/logs/ota-proxy-$OTA_STARTS.log" 2>&1 &
+    PID[ota-proxy]=$!
+    await_proxy ota-proxy
+}
+
+start_nginx() {
+    local d=$WORK/nginx
+    rm -rf "$d"; mkdir -p "$d/cache" "$d/tmp" "$d/logs"
+    cat > "$d/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 2;
+user root;
+pid $d/nginx.pid;
+error_log $d/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_requests 1000000;
+    client_body_temp_path $d/tmp/body;
+    proxy_temp_path $d/tmp/proxy;
+    fastcgi_temp_path $d/tmp/fastcgi;
+    uwsgi_temp_path $d/tmp/uwsgi;
+    scgi_temp_path $d/tmp/scgi;
+    proxy_cache_path $d/cache levels=1:2 keys_zone=ota:64m max_size=20g inactive=1d use_temp_path=off;
+    upstream origin { server $ORIGIN; keepalive 64; }
+    server {
+        listen 127.0.0.1:${PORT[nginx]} backlog=1024;
+        location / {
+            proxy_pass http://origin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host \$http_host;
+            proxy_cache ota;
+            proxy_cache_valid 200 1d;
+            proxy_cache_lock on;
+            proxy_buffering on;
+            proxy_buffers 16 64k;
+            proxy_buffer_size 64k;
+            proxy_busy_buffers_size 128k;
+        }
+    }
+}
+EOF
+    nginx -p "$d" -c "$d/nginx.conf" > "$WORK/logs/nginx.out" 2>&1 &
+    PID[nginx]=$!
+    await_proxy nginx
+}
+
+start_squid() {
+    local d=$WORK/squid
+    rm -rf "$d"; mkdir -p "$d/cache"
+    cat > "$d/squid.conf" <<EOF
+http_port 127.0.0.1:${PORT[squid]}
+visible_hostname ota-bench
+pid_filename $d/squid.pid
+cache_effective_user proxy
+cache_log $d/cache.log
+access_log none
+cache_store_log none
+coredump_dir $d
+http_access allow all
+cache_dir aufs $d/cache 20000 16 256
+maximum_object_size 2 GB
+cache_mem 64 MB
+maximum_object_size_in_memory 64 KB
+collapsed_forwarding on
+refresh_pattern . 1440 100% 10080 override-expire ignore-reload
+via off
+forwarded_for delete
+shutdown_lifetime 1 seconds
+EOF
+    chown -R proxy:proxy "$d"
+    squid -z -N -f "$d/squid.conf" > "$WORK/logs/squid-z.out" 2>&1
+    squid -N -f "$d/squid.conf" > "$WORK/logs/squid.out" 2>&1 &
+    PID[squid]=$!
+    await_proxy squid
+}
+
+start_proxy() { case $1 in ota-proxy) start_ota ;; nginx) start_nginx ;; squid) start_squid ;; esac; }
+running() { [ -n "${PID[$1]:-}" ]; }
+# a fresh process on an empty cache; in smoke mode only started once (paths are cache-busting anyway)
+restart_cold() {
+    if [ "$SMOKE" = 1 ]; then running "$1" || start_proxy "$1"; return 0; fi
+    stop_one "$1"; start_proxy "$1"
+}
+PROXIES=(ota-proxy nginx squid)
+
+# a second request must not reach the origin, or the warm numbers would measure the origin
+check_cached() {
+    local name=$1 what=$2; shift 2
+    origin_ctl reset >/dev/null
+    "$@" > /dev/null
+    local n; n=$(origin_stat requests)
+    if [ "$n" != 0 ]; then
+        log "WARNING: $name does not cache $what: $n upstream requests on a repeat"
+        record S0 "not_cached_$what" "$name" 0 "$n"
+    fi
+}
+
+# ---------------------------------------------------------------- profiling (--profile)
+AP_LIB=${ASYNC_PROFILER_LIB:-}
+if [ "$PROFILE" = 1 ] && [ -z "$AP_LIB" ]; then
+    AP_JAR=$HOME/.m2/repository/tools/profiler/async-profiler/3.0/async-profiler-3.0.jar
+    [ -f "$AP_JAR" ] || mvn -B -q dependency:get -Dartifact=tools.profiler:async-profiler:3.0 >/dev/null 2>&1 || true
+    if [ -f "$AP_JAR" ] && [ "$(uname -m)" = x86_64 ]; then
+        mkdir -p "$WORK/ap" && (cd "$WORK/ap" && unzip -q -o "$AP_JAR" 'linux-x64/*') && AP_LIB=$WORK/ap/linux-x64/libasyncProfiler.so
+    fi
+    [ -n "$AP_LIB" ] || log "async-profiler not available: JFR only"
+fi
+prof_start() {
+    [ "$PROFILE" = 1 ] || return 0
+    local pid=${PID[ota-proxy]}
+    # every fsync is recorded (the profile settings keep only those over 10 ms)
+    jcmd "$pid" JFR.start name="$1" settings=profile filename="$OUT/$1.jfr" 'jdk.FileForce#threshold=0ms' >/dev/null
+    # jcmd splits unquoted options at '=': quote them
+    [ -z "$AP_LIB" ] || jcmd "$pid" JVMTI.agent_load "$AP_LIB" "\"start,event=cpu,interval=1ms\"" >/dev/null
+}
+prof_stop() {
+    [ "$PROFILE" = 1 ] || return 0
+    local pid=${PID[ota-proxy]}
+    jcmd "$pid" JFR.stop name="$1" >/dev/null
+    java -cp "$CP" BenchReport jfrtop "$OUT/$1.jfr" 25 > "$OUT/$1-jfr-hot.txt"
+    if [ -n "$AP_LIB" ]; then
+        jcmd "$pid" JVMTI.agent_load "$AP_LIB" "\"stop,file=$OUT/$1.collapsed,collapsed\"" >/dev/null
+        if [ -s "$OUT/$1.collapsed" ]; then
+            java -cp "$CP" BenchReport aptop "$OUT/$1.collapsed" 30 > "$OUT/$1-cpu-hot.txt"
+            { echo; echo "=== only stacks through ota-proxy code (request and fill threads)"
+              java -cp "$CP" BenchReport aptop "$OUT/$1.collapsed" 60 'io/otaproxy'; } >> "$OUT/$1-cpu-hot.txt"
+        fi
+    fi
+    log "profile of ota-proxy in $1: $OUT/$1-jfr-hot.txt $([ -n "$AP_LIB" ] && echo "$OUT/$1-cpu-hot.txt")"
+}
+
+# CPU used by everything on the machine over one second, in % of all cores
+busy_pct() {
+    local a b
+    a=($(head -1 /proc/stat)); sleep 1; b=($(head -1 /proc/stat))
+    local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=0 i
+    for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
+    echo $(( total > 0 ? 100 * (total - idle) / total : 0 ))
+}
+# other engineers share this machine: before a run, wait until it is nearly idle, within a total budget
+QUIET_SPENT=0
+await_quiet() {
+    local waited=0 b
+    b=$(busy_pct)
+    while [ "$b" -gt 15 ] && [ "$QUIET_SPENT" -lt "$QUIET_WAIT" ]; do
+        [ "$waited" = 0 ] && log "machine busy (${b}% cpu used by others): waiting (budget left $((QUIET_WAIT - QUIET_SPENT)) s)"
+        sleep 4; waited=$((waited + 5)); QUIET_SPENT=$((QUIET_SPENT + 5)); b=$(busy_pct)
+    done
+    [ "$waited" -gt 0 ] && log "waited ${waited} s, machine now ${b}% busy"
+    echo "$b" >> "$WORK/busy.txt"
+    return 0
+}
+
+# ---------------------------------------------------------------- scenarios
+start_origin
+
+if has S1 || has S2; then
+    set_rate 0
+    for p in "${PROXIES[@]}"; do start_proxy "$p"; done
+fi
+
+if has S1; then
+    log "S1: warm hit of one $((BIG / MiB)) MiB file, one client, $RUNS runs"
+    for p in "${PROXIES[@]}"; do
+        client get --origin "$ORIGIN" --via "127.0.0.1:${PORT[$p]}" --path /big/1g > /dev/null
+        check_cached "$p" big client get --origin "$ORIGIN" --via "127.0.0.1:${PORT[$p]}" --path /big/1g
+    done
+    prof_start S1
+    for ((r = 1; r <= RUNS; r++)); do
+        await_quiet
+        for t in "${PROXIES[@]}" origin; do
+            if [ "$t" = origin ]; then
+                line=$(client get --origin "$ORIGIN" --direct --path /big/1g)
+            else
+                line=$(client get --origin "$ORIGIN" --via "127.0.0.1:${PORT[$t]}" --path /big/1g)
+            fi
+            [ "$(kv "$line" status)" = 200 ] && [ "$(kv "$line" bytes)" = "$BIG" ] || log "S1 $t: bad response: $line"
+            record S1 mbps "$t" "$r" "$(kv "$line" mbps)"
+            log "S1 run $r $t: $(kv "$line" mbps) MB/s"
+        done
+    done
+    prof_stop S1
+fi
+
+if has S2; then
+    log "S2: warm hits of $SMALL files of 4 KiB, 8 keep-alive clients (wrk -t2 -c8), ${S2_SECS} s x $RUNS runs"
+    for p in "${PROXIES[@]}"; do
+        client mirror --origin "$ORIGIN" --via "127.0.0.1:${PORT[$p]}" --manifest "$SMALL_MANIFEST" \
+            --clients 1 --conns 4 > /dev/null
+        check_cached "$p" small client mirror --origin "$ORIGIN" --via "127.0.0.1:${PORT[$p]}" \
+            --manifest "$SMALL_MANIFEST" --clients 1 --conns 4
+    done
+    for t in "${PROXIES[@]}"; do   # JIT and caches warm: an untimed run first
+        wrk -t2 -c8 -d"${S2_WARM}s" -s "$HERE/wrk-proxy.lua" "http://127.0.0.1:${PORT[$t]}/" -- "$ORIGIN" "$SMALL" > /dev/null 2>&1
+    done
+    prof_start S2
+    for ((r = 1; r <= RUNS; r++)); do
+        await_quiet
+        for t in "${PROXIES[@]}"; do
+            origin_ctl reset >/dev/null
+            wrk -t2 -c8 -d"${S2_SECS}s" --latency -s "$HERE/wrk-proxy.lua" "http://127.0.0.1:${PORT[$t]}/" \
+                -- "$ORIGIN" "$SMALL" > "$OUT/S2-$t-$r.wrk.txt" 2>&1
+            rps=$(awk '/^Requests\/sec:/ {print $2}' "$OUT/S2-$t-$r.wrk.txt")
+            p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/, "", v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/, "", v)} else if (v ~ /s$/) {sub(/s$/, "", v); v*=1000}; print v}' "$OUT/S2-$t-$r.wrk.txt")
+            bad=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$OUT/S2-$t-$r.wrk.txt")
+            sockerr=$(awk -F'[ ,]+' '/Socket errors:/ {print $4+$6+$8+$10}' "$OUT/S2-$t-$r.wrk.txt")
+            up=$(origin_stat requests)
+            record S2 rps "$t" "$r" "$rps"
+            record S2 p99_ms "$t" "$r" "$p99"
+            record S2 non2xx_or_socket_errors "$t" "$r" "$(( ${bad:-0} + ${sockerr:-0} ))"
+            record S2 upstream_requests "$t" "$r" "$up"
+            log "S2 run $r $t: $rps req/s, p99 $p99 ms, non-2xx ${bad:-0}, socket errors ${sockerr:-0}, upstream $up"
+        done
+    done
+    prof_stop S2
+    record S5 peak_rss_mb_s1s2 ota-proxy 1 "$(peak_rss_mb "${PID[ota-proxy]}")"
+fi
+
+if { has S1 || has S2; } && [ "$SMOKE" = 0 ]; then
+    for p in "${PROXIES[@]}"; do stop_one "$p"; done
+fi
+
+if has S3; then
+    set_rate "$RATE"
+    log "S3: cold fan-out, $S3_CLIENTS clients ($S3_LATE joining late) on one $((FAN / MiB)) MiB file, origin at $((RATE / 1000000)) MB/s, $RUNS runs"
+    for ((r = 1; r <= RUNS; r++)); do
+        await_quiet
+        line=$(client get --origin "$ORIGIN" --direct --path /fan/256m)
+        record S3 single_s origin "$r" "$(kv "$line" secs)"
+        for t in "${PROXIES[@]}"; do
+            restart_cold "$t"
+            [ "$t" = ota-proxy ] && record S5 rss_mb_idle ota-proxy "$r" "$(peak_rss_mb "${PID[$t]}")"
+            origin_ctl reset >/dev/null
+            single=$(client get --origin "$ORIGIN" --via "127.0.0.1:${PORT[$t]}" --path "/v${r}1/fan/256m")
+            single_s=$(kv "$single" secs)
+            origin_ctl reset >/dev/null
+            [ "$t" = ota-proxy ] && [ "$r" = 1 ] && prof_start S3-fanout
+            fan=$(client fanout --origin "$ORIGIN" --via "127.0.0.1:${PORT[$t]}" --path "/v${r}2/fan/256m" \
+                --size "$FAN" --clients "$S3_CLIENTS" --late "$S3_LATE" --late-start-ms "$S3_LATE_START" \
+                --late-step-ms "$S3_LATE_STEP")
+            [ "$t" = ota-proxy ] && [ "$r" = 1 ] && prof_stop S3-fanout
+            up=$(origin_stat requests); upb=$(origin_stat bytes)
+            slowest=$(kv "$fan" slowest_s)
+            record S3 single_s "$t" "$r" "$single_s"
+            record S3 slowest_s "$t" "$r" "$slowest"
+            record S3 slowest_over_single "$t" "$r" "$(awk -v a="$slowest" -v b="$single_s" 'BEGIN {printf "%.3f", a / b}')"
+            record S3 late_ttfb_med_ms "$t" "$r" "$(kv "$fan" late_ttfb_med_ms)"
+            record S3 late_ttfb_max_ms "$t" "$r" "$(kv "$fan" late_ttfb_max_ms)"
+            record S3 errors "$t" "$r" "$(kv "$fan" errors)"
+            record S3 upstream_requests "$t" "$r" "$up"
+            record S3 upstream_mb "$t" "$r" "$(awk -v b="$upb" 'BEGIN {printf "%.1f", b / 1e6}')"
+            record S5 peak_rss_mb_s3 "$t" "$r" "$(peak_rss_mb "${PID[$t]}")"
+            log "S3 run $r $t: single ${single_s} s, fan-out: $fan upstream=$up"
+        done
+    done
+fi
+
+if has S4; then
+    set_rate "$RATE"
+    nfiles=$(wc -l < "$MANIFEST")
+    log "S4: OTA-like data set ($nfiles files, $(awk '{s+=$2} END {printf "%.0f", s/1e6}' "$MANIFEST") MB), $S4_CLIENTS clients x $S4_CONNS connections, origin at $((RATE / 1000000)) MB/s, $RUNS_SLOW runs"
+    for ((r = 1; r <= RUNS_SLOW; r++)); do
+        await_quiet
+        origin_ctl reset >/dev/null
+        line=$(client mirror --origin "$ORIGIN" --direct --manifest "$MANIFEST" --clients 1 --conns "$S4_CONNS")
+        origin_s=$(kv "$line" wall_s)
+        record S4 cold_s origin "$r" "$origin_s"
+        log "S4 run $r origin-bound (1 client direct): $line"
+        for t in "${PROXIES[@]}"; do
+            restart_cold "$t"
+            [ "$t" = ota-proxy ] && [ "$r" = 1 ] && prof_start S4-cold
+            origin_ctl reset >/dev/null
+            cold=$(client mirror --origin "$ORIGIN" --via "127.0.0.1:${PORT[$t]}" --manifest "$MANIFEST" \
+                --clients "$S4_CLIENTS" --conns "$S4_CONNS" --sha-header --prefix "/v${r}4")
+            [ "$t" = ota-proxy ] && [ "$r" = 1 ] && prof_stop S4-cold
+            st=$(origin_ctl stats)
+            origin_ctl reset >/dev/null
+            [ "$t" = ota-proxy ] && [ "$r" = 1 ] && prof_start S4-warm
+            warm=$(client mirror --origin "$ORIGIN" --via "127.0.0.1:${PORT[$t]}" --manifest "$MANIFEST" \
+                --clients "$S4_CLIENTS" --conns "$S4_CONNS" --sha-header --prefix "/v${r}4")
+            [ "$t" = ota-proxy ] && [ "$r" = 1 ] && prof_stop S4-warm
+            upw=$(origin_stat requests)
+            cold_s=$(kv "$cold" wall_s)
+            record S4 cold_s "$t" "$r" "$cold_s"
+            record S4 cold_over_origin_bound "$t" "$r" "$(awk -v a="$cold_s" -v b="$origin_s" 'BEGIN {printf "%.3f", a / b}')"
+            record S4 warm_s "$t" "$r" "$(kv "$warm" wall_s)"
+            ce=$(kv "$cold" errors); we=$(kv "$warm" errors)
+            record S4 errors "$t" "$r" "$(( ${ce:-999999} + ${we:-999999} ))"
+            record S4 upstream_requests_cold "$t" "$r" "$(kv "$st" requests)"
+            record S4 upstream_files_fetched_twice_cold "$t" "$r" "$(kv "$st" dup_paths)"
+            record S4 upstream_mb_cold "$t" "$r" "$(awk -v b="$(kv "$st" bytes)" 'BEGIN {printf "%.1f", b / 1e6}')"
+            record S4 upstream_requests_warm "$t" "$r" "$upw"
+            record S5 peak_rss_mb_s4 "$t" "$r" "$(peak_rss_mb "${PID[$t]}")"
+            log "S4 run $r $t: cold $cold | upstream $st | warm $warm | upstream $upw"
+        done
+    done
+fi
+
+if has S5; then
+    set_rate "$RATE"
+    log "S5: $S5_CLIENTS slow clients ($((S5_RATE / 1000)) kB/s each, ${S5_SECS} s) on a cold $((FAN / MiB)) MiB file, $RUNS_SLOW runs"
+    for ((r = 1; r <= RUNS_SLOW; r++)); do
+        await_quiet
+        for t in "${PROXIES[@]}"; do
+            restart_cold "$t"
+            line=$(client slow --origin "$ORIGIN" --via "127.0.0.1:${PORT[$t]}" --path "/v${r}3/fan/256m" \
+                --clients "$S5_CLIENTS" --rate "$S5_RATE" --secs "$S5_SECS")
+            sleep 1 # the proxy notices the hang-ups
+            record S5 peak_rss_mb_slow "$t" "$r" "$(peak_rss_mb "${PID[$t]}")"
+            record S5 clients_ok_slow "$t" "$r" "$(kv "$line" clients_ok)"
+            log "S5 run $r $t: $line, peak RSS $(peak_rss_mb "${PID[$t]}") MiB"
+        done
+    done
+fi
+
+for p in "${PROXIES[@]}"; do stop_one "$p"; done
+stop_one origin
+
+echo "loadavg at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
+echo "cpu busy before each run (% of all cores, others' load included): $(tr '\n' ' ' < "$WORK/busy.txt" 2>/dev/null)" >> "$OUT/machine.txt"
+java -cp "$CP" BenchReport table "$RESULTS" > "$OUT/summary.md"
+echo
+cat "$OUT/summary.md"
+echo
+log "results in $OUT (results.tsv, summary.md, machine.txt, bench.log)"
