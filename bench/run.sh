@@ -17,6 +17,8 @@
 #   --quiet-wait S before each run, wait for others' load to drop, at most S seconds in all (default 600, smoke 0)
 #   --keep         keep the work directory (caches, logs)
 # Results: bench/target/results-<time>/ (results.tsv, summary.md, machine.txt, bench.log, wrk outputs).
+# Environment: BENCH_DATA (data set dir), BENCH_OUT (results dir), BENCH_PROXIES (default "ota-proxy nginx squid"),
+# OTA_JAVA_OPTS (JVM flags for ota-proxy, for experiments only; the default run passes none).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -158,6 +160,7 @@ for ((i = 0; i < SMALL; i++)); do printf '/small/f%04d 4096 -\n' "$i"; done > "$
     echo "squid: $(squid -v | head -1)"
     echo "wrk: $(wrk --version 2>&1 | head -1)"
     echo "ota-proxy jar: $(sha256sum "$JAR" | cut -c1-16) $(stat -c %y "$JAR")"
+    echo "ota-proxy JVM flags: ${OTA_JAVA_OPTS:-(none)}"
     echo "git: $(cd "$ROOT" && git rev-parse --short HEAD) $(cd "$ROOT" && git status --porcelain | grep -c . || true) changed files"
     echo "loadavg at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } > "$OUT/machine.txt"
@@ -216,8 +219,9 @@ OTA_STARTS=0
 start_ota() {
     OTA_STARTS=$((OTA_STARTS + 1))
     rm -rf "$WORK/ota-cache"
-    # no heap or GC flags: what the runnable jar gets by default is what is measured
-    java -jar "$WORK/ota-proxy.jar" --host 127.0.0.1 --port "${PORT[ota-proxy]}" --cache-dir "$WORK/ota-cache" \
+    # no heap or GC flags: what the runnable jar gets by default is what is measured (OTA_JAVA_OPTS: experiments)
+    # shellcheck disable=SC2086
+    java ${OTA_JAVA_OPTS:-} -jar "$WORK/ota-proxy.jar" --host 127.0.0.1 --port "${PORT[ota-proxy]}" --cache-dir "$WORK/ota-cache" \
         > "$WORK/logs/ota-proxy-$OTA_STARTS.log" 2>&1 &
     PID[ota-proxy]=$!
     await_proxy ota-proxy
@@ -307,7 +311,7 @@ restart_cold() {
     if [ "$SMOKE" = 1 ]; then running "$1" || start_proxy "$1"; return 0; fi
     stop_one "$1"; start_proxy "$1"
 }
-PROXIES=(ota-proxy nginx squid)
+read -r -a PROXIES <<< "${BENCH_PROXIES:-ota-proxy nginx squid}"
 
 # a second request must not reach the origin, or the warm numbers would measure the origin
 check_cached() {

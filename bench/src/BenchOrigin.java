@@ -42,6 +42,10 @@ public final class BenchOrigin {
     private static final String CACHEABLE = "Last-Modified: Mon, 01 Jan 2024 00:00:00 GMT\r\n"
             + "Cache-Control: public, max-age=86400\r\nContent-Type: application/octet-stream\r\n";
 
+    /** Bytes per sendfile call when unpaced (BENCH_SENDFILE_CHUNK); nginx's sendfile_max_chunk is 2m. */
+    private static final long SENDFILE_CHUNK = Long.parseLong(System.getenv().getOrDefault("BENCH_SENDFILE_CHUNK",
+            String.valueOf(2 << 20)));
+
     private final Path root;
     private final Map<String, LongAdder> perPath = new ConcurrentHashMap<>();
     private final LongAdder requests = new LongAdder();
@@ -262,7 +266,7 @@ public final class BenchOrigin {
         long pos = 0;
         while (pos < size) {
             long rate = pacer.rate;
-            long slice = rate > 0 ? Math.max(4096, Math.min(64 * 1024, rate / 100)) : size - pos;
+            long slice = rate > 0 ? Math.max(4096, Math.min(64 * 1024, rate / 100)) : SENDFILE_CHUNK;
             long n = Math.min(slice, size - pos);
             if (rate > 0) {
                 pacer.acquire(n, rate);
