@@ -108,6 +108,45 @@ public class CacheIT extends ProxyTestSupport {
     }
 
     @Test
+    public void concurrentRequestsForAnEmptyFileShareOneDownloadAndCacheIt() throws Exception {
+        // the head is late, so every client joins the one fill before it has a body
+        origin.put("/empty.flag", Behaviour.ok(new byte[0]).delayHeaders(500));
+        final List<CompletableFuture<RawHttpClient.Response>> clients = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            clients.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return get("/empty.flag");
+                } catch (final IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (final CompletableFuture<RawHttpClient.Response> c : clients) {
+            final RawHttpClient.Response r = c.get(30, TimeUnit.SECONDS);
+            assertEquals(200, r.status);
+            assertTrue(r.complete);
+            assertEquals(0, r.bodyLength);
+        }
+        assertEquals("one upstream request for eight clients", 1, origin.requestCount("/empty.flag"));
+        final RawHttpClient.Response warm = get("/empty.flag");
+        assertEquals(200, warm.status);
+        assertEquals("0", warm.header("Content-Length"));
+        assertEquals("the empty file was committed", 1, origin.requestCount("/empty.flag"));
+    }
+
+    @Test
+    public void anEmptyBodyWithAWrongShaIsA502AndNotCached() throws IOException {
+        origin.put("/empty-bad-sha", new byte[0]);
+        final RawHttpClient.Response r = get("/empty-bad-sha", DIRECTIVES + "file_sha256=" + "11".repeat(32));
+        assertEquals("the checks run before the empty 200 would be sent", 502, r.status);
+        final RawHttpClient.Response right = get("/empty-bad-sha", DIRECTIVES + "file_sha256="
+                + TestData.sha256(new byte[0]));
+        assertEquals(200, right.status);
+        assertEquals(0, right.bodyLength);
+        assertEquals(2, origin.requestCount("/empty-bad-sha"));
+    }
+
+    @Test
     public void theClientsShaKeysTheEntryAcrossUrlsAndIsEchoed() throws IOException {
         final byte[] body = "same file, two urls".getBytes(StandardCharsets.UTF_8);
         final String sha = TestData.sha256(body);

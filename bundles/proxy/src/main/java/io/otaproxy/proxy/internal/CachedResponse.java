@@ -138,38 +138,22 @@ final class CachedResponse {
             throws IOException {
         // sized to the body: a 4 KiB hit should not allocate and zero a 64 KiB buffer
         final byte[] buffer = new byte[(int) Math.max(1, Math.min(COPY_BUFFER, count))];
+        if (count == 0) {
+            // An empty body has no held-back last byte to wait on: ask for the end itself, so that a download in
+            // flight is verified and committed before the client gets its empty 200 (and before our reader leaves).
+            if (source.growing() && read(request, response, source, position, buffer, 1, 0) >= 0) {
+                abortClient(request, new IOException("cached body is longer than the 0 bytes announced"));
+            }
+            return;
+        }
         long done = 0;
         while (done < count) {
-            final int n;
-            try {
-                n = source.read(position + done, buffer, 0, (int) Math.min(buffer.length, count - done));
-            } catch (final IOException | InterruptedException e) {
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                final IOException failure = e instanceof IOException io ? io
-                        : new InterruptedIOException("interrupted while waiting for the download");
-                if (!response.isCommitted()) {
-                    // nothing has reached the client yet: a clear error beats a connection that just closes
-                    LOG.warn("{}: download failed before the response started: {}", request.getRequestURL(),
-                            e.toString());
-                    response.reset();
-                    ProxyServlet.sendError(response, 502, "Download failed: " + failure.getMessage());
-                    throw new ClientAbortedException(failure);
-                }
-                LOG.warn("{}: cached body failed after {} bytes, aborting the client connection: {}",
-                        request.getRequestURL(), done, e.toString());
-                if (ClientConnectionAbort.abort(request, failure)) {
-                    throw new ClientAbortedException(failure);
-                }
-                throw failure;
-            }
+            final int n = read(request, response, source, position + done, buffer,
+                    (int) Math.min(buffer.length, count - done), done);
             if (n < 0) {
                 if (count != Long.MAX_VALUE) {
                     // the store promised `count` bytes: never end a short body cleanly
-                    final IOException failure = new IOException("cached body ended after " + done + " of " + count);
-                    ClientConnectionAbort.abort(request, failure);
-                    throw new ClientAbortedException(failure);
+                    abortClient(request, new IOException("cached body ended after " + done + " of " + count));
                 }
                 return;
             }
@@ -183,6 +167,44 @@ final class CachedResponse {
             }
             done += n;
         }
+    }
+
+    /**
+     * One read of the source. A failure before the response started becomes a 502; after, it aborts the client
+     * connection. Either way the copy ends with an exception.
+     */
+    private static int read(final HttpServletRequest request, final HttpServletResponse response,
+            final BodySource source, final long position, final byte[] buffer, final int length, final long done)
+            throws IOException {
+        try {
+            return source.read(position, buffer, 0, length);
+        } catch (final IOException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            final IOException failure = e instanceof IOException io ? io
+                    : new InterruptedIOException("interrupted while waiting for the download");
+            if (!response.isCommitted()) {
+                // nothing has reached the client yet: a clear error beats a connection that just closes
+                LOG.warn("{}: download failed before the response started: {}", request.getRequestURL(),
+                        e.toString());
+                response.reset();
+                ProxyServlet.sendError(response, 502, "Download failed: " + failure.getMessage());
+                throw new ClientAbortedException(failure);
+            }
+            LOG.warn("{}: cached body failed after {} bytes, aborting the client connection: {}",
+                    request.getRequestURL(), done, e.toString());
+            if (ClientConnectionAbort.abort(request, failure)) {
+                throw new ClientAbortedException(failure);
+            }
+            throw failure;
+        }
+    }
+
+    private static void abortClient(final HttpServletRequest request, final IOException failure)
+            throws ClientAbortedException {
+        ClientConnectionAbort.abort(request, failure);
+        throw new ClientAbortedException(failure);
     }
 
     /** The client connection was aborted on purpose; nothing more is to be written. */
