@@ -237,6 +237,27 @@ public class CacheIT extends ProxyTestSupport {
     }
 
     @Test
+    public void aHeadDuringADownloadIsAnsweredFromIt() throws Exception {
+        final long size = 2L * 1024 * 1024;
+        origin.put("/downloading.img", Behaviour.generated(size, 37).rateLimited(1024 * 1024));
+        final CompletableFuture<RawHttpClient.Response> download = CompletableFuture.supplyAsync(() -> {
+            try {
+                return get("/downloading.img");
+            } catch (final IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        origin.awaitRequests(1, 10_000);
+        Thread.sleep(300);
+        final RawHttpClient.Response head = RawHttpClient.exchange(proxyPort(), "HEAD", origin.url("/downloading.img"),
+                true);
+        assertEquals(200, head.status);
+        assertEquals(String.valueOf(size), head.header("Content-Length"));
+        assertTrue(download.get(30, TimeUnit.SECONDS).complete);
+        assertEquals("the HEAD did not go upstream", 1, origin.requests().size());
+    }
+
+    @Test
     public void rangesAreServedFromACompleteEntry() throws IOException {
         final byte[] body = TestData.generate(10_000, 37);
         origin.put("/range.bin", Behaviour.ok(body).header("Content-Type", "application/octet-stream"));

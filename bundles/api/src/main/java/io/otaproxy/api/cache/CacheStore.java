@@ -22,14 +22,22 @@ public interface CacheStore {
     CacheEntry findExternal(String fileSha256);
 
     /**
+     * What is known of a download in flight for {@code key} whose response head has arrived (its length is -1
+     * while unknown), without joining it; null when there is none. Answers a HEAD during a download.
+     *
+     * @since 1.2
+     */
+    EntryMeta inFlightMeta(String key);
+
+    /**
      * The fill in flight for {@code key}, joined; or a new fill that the caller leads. Null when the store takes
      * no new entries now (caching disabled, above the hard limit, disk failing): the caller relays instead.
      */
     Fill fill(String key);
 
     /**
-     * Drops the complete entry for {@code key} ({@code retry_caching}). Readers holding it finish reading the old
-     * file; a new request misses.
+     * Drops the complete entry for {@code key} ({@code retry_caching}), and a download of it that is whole but
+     * not yet an entry. Readers holding it finish reading the old file; a new request misses.
      *
      * @return whether there was an entry
      */

@@ -116,7 +116,8 @@ final class EntryIndex implements StoredEntry.EntryFiles {
 
     /**
      * Makes the fill's verified temp file the entry for its key: rename into place, fsync the directory, append
-     * the commit record and fsync the journal, then put it in the map. A crash before the journal fsync leaves an
+     * the commit record and fsync the journal (the last three shared with concurrent commits), then put it in the
+     * map. A crash before the journal fsync leaves an
      * unrecorded file, which start-up deletes as an orphan.
      */
     StoredEntry commit(final InFlightFill fill, final EntryMeta meta) throws IOException {
@@ -131,11 +132,11 @@ final class EntryIndex implements StoredEntry.EntryFiles {
                 StoreLayout.forceDirectory(layout.dataDir());
             }
             fill.moveInto(data);
-            StoreLayout.forceDirectory(data.getParent());
             gate.readLock().lock();
             try {
                 try {
-                    journal.appendDurably(entry.toCommitRecord());
+                    // the rename's directory is forced before the record is written, in a batch with others
+                    journal.appendDurably(entry.toCommitRecord(), data.getParent());
                 } catch (final IOException e) {
                     // the new file replaced any older one for the key; neither may be served now
                     deleteQuietly(data);

@@ -13,13 +13,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The append side of the index journal. Commits and removals are made durable before the caller goes on
  * (group commit: one fsync covers every line written before it, so concurrent commits share it); access records
  * are only written and ride along with the next fsync. Callers must keep {@link #rewrite} from running
  * concurrently with appends.
+ *
+ * <p>A durable append may name a directory to force first (where a commit's rename happened): the record must
+ * never be on disk before the rename it points to. Appends that arrive while a batch is being forced form the
+ * next batch, which forces each of its directories once, writes all its lines, and forces the journal once.
  */
 final class EntryJournal implements Closeable {
 
@@ -35,6 +42,9 @@ final class EntryJournal implements Closeable {
     private volatile long writtenSeq;
     private long forcedSeq; // guarded by forceLock
     private volatile long appendedSinceRewrite;
+    private final Object groupLock = new Object();
+    private final List<Pending> pending = new ArrayList<>(); // guarded by groupLock
+    private boolean leading; // guarded by groupLock: a thread is forcing a batch
 
     private EntryJournal(final Path file, final Path temp) {
         this.file = file;
@@ -90,7 +100,88 @@ final class EntryJournal implements Closeable {
 
     /** Appends a record and returns once it is on stable storage. */
     void appendDurably(final JournalRecord record) throws IOException {
-        syncTo(write(JournalCodec.encode(record), 1));
+        appendDurably(record, null);
+    }
+
+    /**
+     * Forces {@code directoryFirst} (if not null), then appends the record, and returns once it is on stable
+     * storage. Concurrent callers share the directory fsyncs and the journal fsync of one batch.
+     */
+    void appendDurably(final JournalRecord record, final Path directoryFirst) throws IOException {
+        final Pending mine = new Pending(JournalCodec.encode(record), directoryFirst);
+        final List<Pending> batch;
+        boolean interrupted = false;
+        synchronized (groupLock) {
+            pending.add(mine);
+            while (leading && !mine.done) {
+                try {
+                    groupLock.wait();
+                } catch (final InterruptedException e) {
+                    interrupted = true; // the record is queued: its outcome must still be awaited
+                }
+            }
+            if (!mine.done) {
+                leading = true;
+                batch = new ArrayList<>(pending);
+                pending.clear();
+            } else {
+                batch = null;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (batch != null) {
+            IOException failure = null;
+            try {
+                writeBatch(batch);
+            } catch (final IOException e) {
+                failure = e;
+            }
+            synchronized (groupLock) {
+                for (final Pending p : batch) {
+                    p.failure = failure;
+                    p.done = true;
+                }
+                leading = false;
+                groupLock.notifyAll();
+            }
+        }
+        if (mine.failure != null) {
+            throw new IOException(mine.failure.getMessage(), mine.failure);
+        }
+    }
+
+    private void writeBatch(final List<Pending> batch) throws IOException {
+        final Set<Path> directories = new LinkedHashSet<>();
+        int size = 0;
+        for (final Pending p : batch) {
+            if (p.directoryFirst != null) {
+                directories.add(p.directoryFirst);
+            }
+            size += p.line.length;
+        }
+        for (final Path dir : directories) {
+            StoreLayout.forceDirectory(dir);
+        }
+        final ByteBuffer lines = ByteBuffer.allocate(size);
+        for (final Pending p : batch) {
+            lines.put(p.line);
+        }
+        syncTo(write(lines.array(), batch.size()));
+    }
+
+    /** A durable append waiting for its batch. Fields guarded by groupLock. */
+    private static final class Pending {
+        final byte[] line;
+        final Path directoryFirst;
+        boolean done;
+        IOException failure;
+
+        Pending(final byte[] line, final Path directoryFirst) {
+            this.line = line;
+            this.directoryFirst = directoryFirst;
+        }
     }
 
     /** Returns once every line written so far is on stable storage: one fsync for a batch of appends. */

@@ -182,9 +182,24 @@ final class FileCacheStore implements CacheStore, CacheUsage {
     }
 
     @Override
+    public EntryMeta inFlightMeta(final String key) {
+        KeyFormat.requireValid(key);
+        final InFlightFill fill = inFlight.get(key);
+        return fill == null ? null : fill.headIfBegun();
+    }
+
+    @Override
     public boolean remove(final String key) {
         KeyFormat.requireValid(key);
-        return !closed.get() && index.remove(key);
+        if (closed.get()) {
+            return false;
+        }
+        // A download that is whole but not yet an entry counts as cached: it is dropped too, so the next fill
+        // of the key starts afresh instead of joining it, and it will not become an entry.
+        final InFlightFill committing = inFlight.get(key);
+        final boolean superseded = committing != null && committing.isCommitting()
+                && inFlight.remove(key, committing) && committing.supersede();
+        return index.remove(key) || superseded;
     }
 
     /** The cache's bytes on disk: committed entries and the temp files of fills. No I/O. */
@@ -331,6 +346,26 @@ final class FileCacheStore implements CacheStore, CacheUsage {
         return maintenance.submit(evictor::evictIfNeeded).get(10, TimeUnit.SECONDS);
     }
 
+    /**
+     * Waits until every fill whose body is verified has been made durable and an entry (or failed to): its readers
+     * were done before that. For tests.
+     */
+    void awaitCommits() throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (final InFlightFill f : List.copyOf(inFlight.values())) {
+            if (!f.isCommitting()) {
+                continue;
+            }
+            f.awaitEnd(10_000);
+            while (inFlight.get(f.key()) == f) { // ended, and leaving the map right after
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the commit of " + f.key() + " takes longer than 10 s");
+                }
+                Thread.sleep(1);
+            }
+        }
+    }
+
     /** Waits until the maintenance work queued so far (eviction checks after commits included) has run. */
     void awaitMaintenance() throws InterruptedException, ExecutionException, TimeoutException {
         maintenance.submit(() -> { }).get(10, TimeUnit.SECONDS);
@@ -432,8 +467,13 @@ final class FileCacheStore implements CacheStore, CacheUsage {
 
         @Override
         public void commit(final InFlightFill fill, final EntryMeta meta) {
-            if (!fill.startCommit()) {
-                return; // aborted between the last byte and here
+            if (!fill.isCommitting()) {
+                return; // failed between its verification and here (the store is closing)
+            }
+            if (fill.superseded()) {
+                fill.commitFailed(meta.length()); // dropped by remove() while it was being made durable
+                LOG.debug("Not committing {}: it was removed while being made durable", fill.key());
+                return;
             }
             try {
                 index.commit(fill, meta);

@@ -69,7 +69,9 @@ final class FillWriter implements Runnable {
         final String key = fill.key();
         final long expected = meta.length();
         final MessageDigest digest = verifiable(meta) ? sha256() : null;
-        final byte[] chunk = new byte[host.chunkBytes()];
+        // a known small body needs no full-size chunk: most files of an OTA image are a few KiB
+        final byte[] chunk = new byte[(int) (expected >= 0 ? Math.min(host.chunkBytes(), Math.max(expected + 1, 4096))
+                : host.chunkBytes())];
         final ByteBuffer chunkBuffer = ByteBuffer.wrap(chunk);
         boolean toDisk = out != null;
         long total = 0;
@@ -88,6 +90,7 @@ final class FillWriter implements Runnable {
                 return;
             }
             if (n < 0) {
+                InFlightFill.closeQuietly(body); // upstream is done with: its connection goes back before any fsync
                 break;
             }
             if (expected >= 0 && total + n > expected) {
@@ -121,10 +124,10 @@ final class FillWriter implements Runnable {
                 return;
             }
         }
-        if (toDisk && makeDurable(total)) {
-            host.commit(fill, meta.withLength(total));
-        } else {
+        if (!toDisk) {
             fill.relayed(total);
+        } else if (fill.verified(total) && makeDurable(total)) {
+            host.commit(fill, meta.withLength(total)); // the readers have every byte already: nobody waits for this
         }
     }
 
@@ -152,8 +155,8 @@ final class FillWriter implements Runnable {
 
     /**
      * Forces the data to disk before the rename makes it an entry: a power cut must not leave a complete-looking
-     * file with a zero-filled tail. If that fails, the bytes are all in the temp file and readers get them from
-     * there; the fill is just not committed.
+     * file with a zero-filled tail. If that fails, the bytes are all in the temp file (and in the page cache) and
+     * readers get them from there; the fill is just not committed.
      */
     private boolean makeDurable(final long total) {
         try {
@@ -162,7 +165,9 @@ final class FillWriter implements Runnable {
             return true;
         } catch (final IOException e) {
             host.writeFailed("Cannot force the fill of " + fill.key() + " to disk", e);
-            fill.stopWriting(total, "fsync failed: " + e.getMessage());
+            LOG.warn("Fill of {} is not cached: fsync failed ({}); its readers still get all {} bytes", fill.key(),
+                    e.toString(), total);
+            fill.commitFailed(total);
             return false;
         }
     }

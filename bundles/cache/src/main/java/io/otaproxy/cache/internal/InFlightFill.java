@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Integrity rule: until the body is verified, readers see at most {@code length - 1} bytes (or
  * {@code received - 1} while the length is unknown). A client can then never receive a complete body that later
- * turns out to be wrong; it sees an error instead of the last byte.
+ * turns out to be wrong; it sees an error instead of the last byte. Verification (length and sha256) ends
+ * {@code BEGUN}: from {@code COMMITTING} on the whole body is readable, while the writer makes it durable and an
+ * entry. No client waits for fsync; a crash before the commit only loses the entry, never a byte a client got.
  *
  * <p>When the fill can no longer write to disk (the hard limit was crossed, or a write failed, ENOSPC included)
  * it goes {@code BEGUN → RELAYING → RELAYED}: what is on disk stays readable from the temp file, and the rest
@@ -63,6 +65,8 @@ final class InFlightFill {
     private boolean writerDone;
     private RelayWindow window; // set when writing to disk stopped
     private long relayedLength;
+    private long verifiedLength; // the whole body's length once verified (COMMITTING on)
+    private volatile boolean superseded;
     private boolean writerWaiting;
     private long countedTempBytes; // this fill's share of the store's temp bytes
     private boolean tempDeleted;
@@ -85,6 +89,27 @@ final class InFlightFill {
         lock.lock();
         try {
             return meta;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The response head of a fill that is downloading or whole (with its verified length once known), or null
+     * before it began and after it failed or stopped caching.
+     */
+    EntryMeta headIfBegun() {
+        lock.lock();
+        try {
+            switch (state) {
+                case BEGUN:
+                    return meta;
+                case COMMITTING:
+                case COMMITTED:
+                    return meta.length() == verifiedLength ? meta : meta.withLength(verifiedLength);
+                default:
+                    return null;
+            }
         } finally {
             lock.unlock();
         }
@@ -283,7 +308,7 @@ final class InFlightFill {
     /**
      * Waits until bytes at {@code position} may be read, and notes that {@code reader} needs nothing before it.
      *
-     * @return the readable limit (greater than position), or -1 at the end of a complete, verified body
+     * @return the readable limit (greater than position), or -1 at the end of a whole, verified body
      */
     long awaitReadable(final long position, final FillBodyReader reader) throws IOException, InterruptedException {
         lock.lockInterruptibly();
@@ -304,8 +329,8 @@ final class InFlightFill {
                 if (position < limit) {
                     return limit;
                 }
-                if (s == State.COMMITTED || s == State.RELAYED) {
-                    return -1;
+                if (s == State.COMMITTED || s == State.COMMITTING || s == State.RELAYED) {
+                    return -1; // verified and whole: its end needs no commit
                 }
                 changed.await();
             }
@@ -315,8 +340,8 @@ final class InFlightFill {
     }
 
     private long readableLimit(final State s) {
-        if (s == State.COMMITTED) {
-            return meta.length();
+        if (s == State.COMMITTED || s == State.COMMITTING) {
+            return verifiedLength;
         }
         if (s == State.RELAYED) {
             return relayedLength;
@@ -481,18 +506,38 @@ final class InFlightFill {
         ended(); // writerFinished follows and deletes the temp file if no reader holds it
     }
 
-    /** BEGUN → COMMITTING; false if the fill was aborted meanwhile. Once committing, no reader can abort it. */
-    boolean startCommit() {
+    /**
+     * BEGUN → COMMITTING: the body of {@code total} bytes is on disk and verified, so readers may have all of it
+     * now; making it durable and an entry follows. False if the fill was aborted meanwhile. Once committing, no
+     * reader can abort it.
+     */
+    boolean verified(final long total) {
         lock.lock();
         try {
             if (state != State.BEGUN) {
                 return false;
             }
+            verifiedLength = total;
             state = State.COMMITTING;
+            changed.signalAll();
             return true;
         } finally {
             lock.unlock();
         }
+    }
+
+    boolean isCommitting() {
+        return state == State.COMMITTING;
+    }
+
+    /** The store dropped this verified fill before it became an entry: it must not become one. Returns true. */
+    boolean supersede() {
+        superseded = true;
+        return true;
+    }
+
+    boolean superseded() {
+        return superseded;
     }
 
     /** Renames the temp file into place; under the lock so new readers open either name, never neither. */
@@ -511,6 +556,7 @@ final class InFlightFill {
         try {
             meta = finalMeta;
             bytesOnDisk = finalMeta.length();
+            verifiedLength = finalMeta.length();
             state = State.COMMITTED;
             readers.releaseLeaderSlot();
             changed.signalAll();
@@ -532,8 +578,8 @@ final class InFlightFill {
     }
 
     /**
-     * COMMITTING → RELAYED: the body is whole and verified, but could not be made an entry (rename or journal
-     * failed). The readers read it to its end from the descriptors they hold; nothing is cached.
+     * COMMITTING → RELAYED: the body is whole and verified, but could not be made an entry (fsync, rename or
+     * journal failed). The readers read it to its end from the descriptors they hold; nothing is cached.
      */
     void commitFailed(final long total) {
         lock.lock();

@@ -76,6 +76,7 @@ public class EvictionTest {
         try (Fill.FillReader r = f.newReader()) {
             assertArrayEquals(body, TestData.readAll(r));
         }
+        store.awaitCommits();
         store.awaitMaintenance(); // the eviction check the commit asked for
         return body;
     }

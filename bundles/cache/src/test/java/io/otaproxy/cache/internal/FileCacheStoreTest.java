@@ -64,6 +64,7 @@ public class FileCacheStoreTest {
         try (Fill.FillReader r = f.newReader()) {
             assertArrayEquals(body, readAll(r));
         }
+        store.awaitCommits(); // the reader had every byte before the fsync
         return store.find(key);
     }
 

@@ -128,6 +128,7 @@ public class FillTest {
         for (final Future<byte[]> r : results) {
             assertArrayEquals(src, r.get(5, TimeUnit.SECONDS));
         }
+        store.awaitCommits();
         final CacheEntry entry = store.find(k);
         assertNotNull(entry);
         assertArrayEquals(src, readAll(entry));
@@ -264,6 +265,7 @@ public class FillTest {
         try (Fill.FillReader reader = f.newReader()) {
             assertArrayEquals(src, readAll(reader));
         }
+        store.awaitCommits();
         assertEquals(src.length, store.find(k).meta().length());
         assertEquals(src.length, f.meta().length());
     }
@@ -278,6 +280,7 @@ public class FillTest {
             try (Fill.FillReader reader = f.newReader()) {
                 assertEquals(0, readAll(reader).length);
             }
+            store.awaitCommits();
             final CacheEntry e = store.find(k);
             assertNotNull(e);
             assertEquals(0, e.meta().length());
@@ -418,6 +421,7 @@ public class FillTest {
             body.feed(src).end();
             assertArrayEquals(src, readAll(r));
         }
+        store.awaitCommits();
         assertNotNull(store.find(k));
     }
 
@@ -440,6 +444,7 @@ public class FillTest {
         body.feed(Arrays.copyOfRange(src, 20_000, src.length)).end();
         assertArrayEquals(src, other.get(5, TimeUnit.SECONDS));
         assertFalse(aborted.get());
+        store.awaitCommits();
         assertNotNull(store.find(k));
     }
 

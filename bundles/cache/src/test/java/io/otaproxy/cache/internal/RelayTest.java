@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -111,6 +112,7 @@ public class RelayTest {
         try (Fill.FillReader r = f.newReader()) {
             assertArrayEquals(src, TestData.readAll(r));
         }
+        store.awaitCommits();
         assertNotNull(store.find(key(n)));
     }
 
@@ -226,6 +228,55 @@ public class RelayTest {
             assertArrayEquals(src, TestData.readAll(r));
         }
         assertNull(store.find(key(9)));
+        assertNoTempFiles();
+    }
+
+    @Test
+    public void aVerifiedBodyReachesItsReadersWhileItsFsyncIsStillRunning() throws Exception {
+        final CountDownLatch fsync = new CountDownLatch(1);
+        disk.holdForce = fsync;
+        final byte[] src = bytes(3 * CHUNK + 17, 11);
+        final Fill leader = store.fill(key(11));
+        leader.begin(meta(src), new ControlledBody().feed(src).end(), null);
+        try (Fill.FillReader r = leader.newReader()) {
+            // the whole body and its end, while the writer is held in fsync: no client waits for the disk
+            assertArrayEquals(src, TestData.readAll(r));
+        }
+        assertNull("not an entry before it is durable", store.find(key(11)));
+        final Fill joiner = store.fill(key(11));
+        assertFalse("a request meanwhile joins the committing fill", joiner.isLeader());
+        try (Fill.FillReader r = joiner.newReader()) {
+            assertArrayEquals(src, TestData.readAll(r));
+        }
+        fsync.countDown();
+        // committed once fsync returned, though every reader had left
+        await("the entry is committed", 10_000, () -> store.find(key(11)) != null);
+        assertNoTempFiles();
+    }
+
+    @Test
+    public void removingAKeyWhoseBodyIsStillBeingMadeDurableStartsAFreshFillAndDropsTheOld() throws Exception {
+        final CountDownLatch fsync = new CountDownLatch(1);
+        disk.holdForce = fsync;
+        final byte[] old = bytes(2 * CHUNK, 12);
+        final Fill first = store.fill(key(12));
+        first.begin(meta(old), new ControlledBody().feed(old).end(), null);
+        try (Fill.FillReader r = first.newReader()) {
+            assertArrayEquals(old, TestData.readAll(r));
+        }
+        assertTrue("retry_caching drops the body being committed", store.remove(key(12)));
+        final Fill fresh = store.fill(key(12));
+        assertTrue("the next request downloads afresh", fresh.isLeader());
+        fsync.countDown();
+        disk.holdForce = null;
+        final byte[] now = bytes(2 * CHUNK, 13);
+        fresh.begin(meta(now), new ControlledBody().feed(now).end(), null);
+        try (Fill.FillReader r = fresh.newReader()) {
+            assertArrayEquals(now, TestData.readAll(r));
+        }
+        store.awaitCommits();
+        await("the old fill is done", 10_000, () -> store.inFlightCount() == 0);
+        assertArrayEquals("the old body never became the entry", now, TestData.readAll(store.find(key(12))));
         assertNoTempFiles();
     }
 

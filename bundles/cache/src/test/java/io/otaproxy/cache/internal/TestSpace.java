@@ -1,6 +1,7 @@
 package io.otaproxy.cache.internal;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,6 +9,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -141,6 +143,8 @@ final class TestSpace {
         final AtomicLong budget = new AtomicLong(Long.MAX_VALUE);
         final AtomicBoolean failCreate = new AtomicBoolean();
         final AtomicBoolean failForce = new AtomicBoolean();
+        /** While set, every fsync waits for it: a disk slow to sync. */
+        volatile CountDownLatch holdForce;
         final AtomicLong failures = new AtomicLong();
 
         @Override
@@ -163,6 +167,15 @@ final class TestSpace {
 
                 @Override
                 public void force() throws IOException {
+                    final CountDownLatch hold = holdForce;
+                    if (hold != null) {
+                        try {
+                            hold.await();
+                        } catch (final InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new InterruptedIOException("interrupted in fsync");
+                        }
+                    }
                     if (failForce.get()) {
                         failures.incrementAndGet();
                         throw new IOException("Input/output error");

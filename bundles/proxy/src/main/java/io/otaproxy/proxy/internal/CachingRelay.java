@@ -45,7 +45,13 @@ final class CachingRelay {
             return;
         }
         if (head) {
-            relay.relay(request, response, target, true); // a HEAD never starts a download
+            final EntryMeta downloading = control.retryCaching() ? null : store.inFlightMeta(key);
+            if (downloading != null) {
+                LOG.debug("{}: HEAD answered from the download in flight of {}", target, key);
+                CachedResponse.send(request, response, downloading, EntryBody.NONE, true);
+            } else {
+                relay.relay(request, response, target, true); // a HEAD never starts a download
+            }
             return;
         }
         final Fill fill = store.fill(key);

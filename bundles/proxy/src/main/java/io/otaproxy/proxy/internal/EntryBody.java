@@ -12,6 +12,24 @@ final class EntryBody {
     private EntryBody() {
     }
 
+    /** No body: for a HEAD answered from what is known of a download. */
+    static final BodySource NONE = new BodySource() {
+        @Override
+        public int read(final long position, final byte[] buffer, final int offset, final int length) {
+            return -1;
+        }
+
+        @Override
+        public boolean growing() {
+            return false;
+        }
+
+        @Override
+        public void close() {
+            // nothing held
+        }
+    };
+
     /** A complete cache entry: positional reads of its file; it does not grow. */
     static BodySource of(final FileChannel file) {
         return new BodySource() {
