@@ -18,7 +18,7 @@
 #   --keep         keep the work directory (caches, logs)
 # Results: bench/target/results-<time>/ (results.tsv, summary.md, machine.txt, bench.log, wrk outputs).
 # Environment: BENCH_DATA (data set dir), BENCH_OUT (results dir), BENCH_PROXIES (default "ota-proxy nginx squid"),
-# OTA_JAVA_OPTS (JVM flags for ota-proxy, for experiments only; the default run passes none).
+# OTA_JAVA_OPTS (JVM flags for ota-proxy that replace the launcher script's defaults, for experiments only).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -128,6 +128,7 @@ if [ ! -f "$JAR" ]; then
 fi
 # a private copy, so a concurrent build cannot swap the jar under a running benchmark
 cp "$JAR" "$WORK/ota-proxy.jar"
+cp "$ROOT/bin/ota-proxy" "$WORK/ota-proxy"
 cp "$TS_JAR" "$WORK/test-support.jar"
 CLASSES=$WORK/classes
 mkdir -p "$CLASSES"
@@ -160,7 +161,7 @@ for ((i = 0; i < SMALL; i++)); do printf '/small/f%04d 4096 -\n' "$i"; done > "$
     echo "squid: $(squid -v | head -1)"
     echo "wrk: $(wrk --version 2>&1 | head -1)"
     echo "ota-proxy jar: $(sha256sum "$JAR" | cut -c1-16) $(stat -c %y "$JAR")"
-    echo "ota-proxy JVM flags: ${OTA_JAVA_OPTS:-(none)}"
+    echo "ota-proxy JVM flags: ${OTA_JAVA_OPTS:-(the defaults of bin/ota-proxy)}"
     echo "git: $(cd "$ROOT" && git rev-parse --short HEAD) $(cd "$ROOT" && git status --porcelain | grep -c . || true) changed files"
     echo "loadavg at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } > "$OUT/machine.txt"
@@ -219,9 +220,10 @@ OTA_STARTS=0
 start_ota() {
     OTA_STARTS=$((OTA_STARTS + 1))
     rm -rf "$WORK/ota-cache"
-    # no heap or GC flags: what the runnable jar gets by default is what is measured (OTA_JAVA_OPTS: experiments)
-    # shellcheck disable=SC2086
-    java ${OTA_JAVA_OPTS:-} -jar "$WORK/ota-proxy.jar" --host 127.0.0.1 --port "${PORT[ota-proxy]}" --cache-dir "$WORK/ota-cache" \
+    # started as operators start it, through bin/ota-proxy: its heap and GC are what is measured
+    # (OTA_JAVA_OPTS replaces them, for experiments)
+    OTA_PROXY_JAVA_OPTS=${OTA_JAVA_OPTS:-} OTA_PROXY_JAR="$WORK/ota-proxy.jar" \
+        sh "$WORK/ota-proxy" --host 127.0.0.1 --port "${PORT[ota-proxy]}" --cache-dir "$WORK/ota-cache" \
         > "$WORK/logs/ota-proxy-$OTA_STARTS.log" 2>&1 &
     PID[ota-proxy]=$!
     await_proxy ota-proxy

@@ -37,6 +37,7 @@ public final class Main {
             return;
         }
         configureLogging(options);
+        System.err.println("[ota-proxy] INFO " + jvmSummary());
         final EmbeddedFramework framework = new EmbeddedFramework(options);
         Runtime.getRuntime().addShutdownHook(new Thread(framework::stop, "ota-proxy-shutdown"));
         try {
@@ -47,6 +48,17 @@ public final class Main {
             framework.stop();
             System.exit(1);
         }
+    }
+
+    /** The JVM settings that decide the memory footprint, for the operator who reads the start-up log. */
+    static String jvmSummary() {
+        final StringBuilder gcs = new StringBuilder();
+        for (final java.lang.management.GarbageCollectorMXBean gc
+                : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            gcs.append(gcs.length() == 0 ? "" : ", ").append(gc.getName());
+        }
+        return "Java " + Runtime.version() + ", max heap " + Runtime.getRuntime().maxMemory() / (1024 * 1024)
+                + " MiB, collectors " + gcs;
     }
 
     /**

@@ -22,12 +22,24 @@ final class ProxyProcess implements AutoCloseable {
 
     private ProxyProcess(final Path workDir, final List<String> jvmOptions, final List<String> args)
             throws IOException {
+        this(new ProcessBuilder(javaCommand(jvmOptions, args)).directory(workDir.toFile()));
+    }
+
+    private static List<String> javaCommand(final List<String> jvmOptions, final List<String> args) {
         final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(java());
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", System.getProperty("otaproxy.jar")));
         command.addAll(args);
-        process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
+        return command;
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private ProxyProcess(final ProcessBuilder builder) throws IOException {
+        process = builder.redirectErrorStream(true).start();
         reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(
                     new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -49,7 +61,20 @@ final class ProxyProcess implements AutoCloseable {
     /** Starts the jar and waits for its "listening on" line. */
     static ProxyProcess start(final Path workDir, final List<String> jvmOptions, final String... args)
             throws IOException, InterruptedException {
-        final ProxyProcess p = new ProxyProcess(workDir, jvmOptions, List.of(args));
+        return awaitListening(new ProxyProcess(workDir, jvmOptions, List.of(args)));
+    }
+
+    /** Starts the jar through the launcher script {@code bin/ota-proxy}, as an operator does, and waits. */
+    static ProxyProcess startScript(final Path workDir, final String... args) throws IOException, InterruptedException {
+        final List<String> command = new ArrayList<>(List.of("sh", System.getProperty("otaproxy.script")));
+        command.addAll(List.of(args));
+        final ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
+        builder.environment().put("OTA_PROXY_JAR", System.getProperty("otaproxy.jar"));
+        builder.environment().put("JAVA", java());
+        return awaitListening(new ProxyProcess(builder));
+    }
+
+    private static ProxyProcess awaitListening(final ProxyProcess p) throws InterruptedException {
         if (!p.listening.await(60, TimeUnit.SECONDS)) {
             p.kill();
             throw new AssertionError("no 'listening on' line; output: " + p.output());
