@@ -2,6 +2,7 @@ package io.otaproxy.api.cache;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -59,6 +60,21 @@ public interface Fill {
          * bytes of a body are released only after it has been verified, so a wrong file never looks complete.
          */
         int read(long position, byte[] buffer, int offset, int length) throws IOException, InterruptedException;
+
+        /**
+         * As {@link #read(long, byte[], int, int)}, into the remaining space of {@code target} (advancing its
+         * position): with a direct buffer, a store can read its file without a copy through the heap.
+         *
+         * @since 1.2
+         */
+        default int read(final long position, final ByteBuffer target) throws IOException, InterruptedException {
+            final byte[] bytes = new byte[target.remaining()];
+            final int n = read(position, bytes, 0, bytes.length);
+            if (n > 0) {
+                target.put(bytes, 0, n);
+            }
+            return n;
+        }
 
         @Override
         void close();

@@ -53,6 +53,42 @@ final class FillBodyReader implements Fill.FillReader {
         return n;
     }
 
+    @Override
+    public int read(final long position, final ByteBuffer target) throws IOException, InterruptedException {
+        if (position < 0) {
+            throw new IndexOutOfBoundsException("position " + position);
+        }
+        final int max = target.remaining();
+        if (max == 0) {
+            return 0;
+        }
+        final long limit = fill.awaitReadable(position, this);
+        if (limit < 0) {
+            return -1;
+        }
+        final int wanted = (int) Math.min(max, limit - position);
+        final long diskEnd = fill.diskEnd();
+        if (position >= diskEnd) {
+            // the memory window of a fill that stopped writing to disk: rare, a heap copy is fine
+            final byte[] bytes = new byte[wanted];
+            final int n = fill.readWindow(position, bytes, 0, wanted);
+            target.put(bytes, 0, n);
+            return n;
+        }
+        final int oldLimit = target.limit();
+        target.limit(target.position() + (int) Math.min(wanted, diskEnd - position));
+        final int n;
+        try {
+            n = channel.read(target, position);
+        } finally {
+            target.limit(oldLimit);
+        }
+        if (n <= 0) {
+            throw new IOException("Fill of " + fill.key() + ": no data at " + position + " though published");
+        }
+        return n;
+    }
+
     boolean isClosed() {
         return closed;
     }

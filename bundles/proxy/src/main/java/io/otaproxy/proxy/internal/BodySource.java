@@ -1,6 +1,7 @@
 package io.otaproxy.proxy.internal;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 
 /** Positional reads of a cached body: a complete entry's file, or a fill still being written. */
 interface BodySource extends AutoCloseable {
@@ -10,6 +11,9 @@ interface BodySource extends AutoCloseable {
      * Returns -1 past the end. Throws when the body cannot be completed; the response must then be aborted.
      */
     int read(long position, byte[] buffer, int offset, int length) throws IOException, InterruptedException;
+
+    /** As {@link #read(long, byte[], int, int)}, into the remaining space of {@code target}. */
+    int read(long position, ByteBuffer target) throws IOException, InterruptedException;
 
     /** Whether bytes not yet read may still be on their way (a fill), so pauses should flush the response. */
     boolean growing();

@@ -20,6 +20,11 @@ final class EntryBody {
         }
 
         @Override
+        public int read(final long position, final ByteBuffer target) {
+            return -1;
+        }
+
+        @Override
         public boolean growing() {
             return false;
         }
@@ -37,6 +42,11 @@ final class EntryBody {
             public int read(final long position, final byte[] buffer, final int offset, final int length)
                     throws IOException {
                 return file.read(ByteBuffer.wrap(buffer, offset, length), position);
+            }
+
+            @Override
+            public int read(final long position, final ByteBuffer target) throws IOException {
+                return file.read(target, position);
             }
 
             @Override
@@ -62,6 +72,11 @@ final class EntryBody {
             public int read(final long position, final byte[] buffer, final int offset, final int length)
                     throws IOException, InterruptedException {
                 return reader.read(position, buffer, offset, length);
+            }
+
+            @Override
+            public int read(final long position, final ByteBuffer target) throws IOException, InterruptedException {
+                return reader.read(position, target);
             }
 
             @Override
