@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,6 +31,9 @@ import org.slf4j.LoggerFactory;
  */
 final class EntryIndex implements StoredEntry.EntryFiles {
 
+    /** Data files kept open at most, for the hottest entries: well below any descriptor limit. */
+    static final int MAX_OPEN_FILES = 256;
+
     private static final Logger LOG = LoggerFactory.getLogger(EntryIndex.class);
     private static final int MAX_ACCESSES_PER_FLUSH = 200_000;
 
@@ -38,6 +42,8 @@ final class EntryIndex implements StoredEntry.EntryFiles {
     private final EvictionReporter eviction;
     private final DiskErrors diskErrors;
     private final EntryPins pins;
+    /** Entries whose file is kept open for their readers; closed when idle, dropped, or replaced. */
+    private final Set<StoredEntry> openFiles = ConcurrentHashMap.newKeySet();
     private final AtomicLong committedBytes = new AtomicLong();
     private final ConcurrentHashMap<String, StoredEntry> entries = new ConcurrentHashMap<>(1 << 16);
     private final ConcurrentLinkedQueue<StoredEntry> accessed = new ConcurrentLinkedQueue<>();
@@ -107,6 +113,28 @@ final class EntryIndex implements StoredEntry.EntryFiles {
         return pins;
     }
 
+    @Override
+    public boolean mayKeepOpen() {
+        return openFiles.size() < MAX_OPEN_FILES;
+    }
+
+    @Override
+    public void keptOpen(final StoredEntry entry) {
+        openFiles.add(entry);
+    }
+
+    /** Closes the files of entries no reader has used for {@code idleNanos}. Maintenance. */
+    void closeIdleFiles(final long idleNanos) {
+        final long cutoff = System.nanoTime() - idleNanos;
+        openFiles.removeIf(e -> e.closeFileIfIdle(cutoff));
+    }
+
+    /** The entry is no longer the key's: its shared descriptor goes (readers holding it finish). */
+    private void closeFile(final StoredEntry entry) {
+        openFiles.remove(entry);
+        entry.closeFile();
+    }
+
     /** A hit: remembered in memory now, written to the journal and told to the policy by the next flush. */
     void recordAccess(final StoredEntry entry) {
         if (entry.touch(clock.getAsLong())) {
@@ -142,6 +170,7 @@ final class EntryIndex implements StoredEntry.EntryFiles {
                     deleteQuietly(data);
                     final StoredEntry replaced = entries.remove(key);
                     if (replaced != null) {
+                        closeFile(replaced);
                         committedBytes.addAndGet(-replaced.meta().length());
                         eviction.removed(key);
                     }
@@ -156,6 +185,7 @@ final class EntryIndex implements StoredEntry.EntryFiles {
             stripe.unlock();
         }
         if (old != null) {
+            closeFile(old);
             eviction.removed(key);
         }
         eviction.added(entry);
@@ -200,6 +230,7 @@ final class EntryIndex implements StoredEntry.EntryFiles {
             } finally {
                 gate.readLock().unlock();
             }
+            closeFile(entry);
             deleteQuietly(layout.dataFile(key));
         } finally {
             stripe.unlock();
@@ -250,6 +281,7 @@ final class EntryIndex implements StoredEntry.EntryFiles {
             } finally {
                 stripe.unlock();
             }
+            closeFile(e); // before its file is deleted: an open descriptor would keep the blocks
             removed.add(e);
         }
         if (removed.isEmpty()) {
@@ -370,6 +402,7 @@ final class EntryIndex implements StoredEntry.EntryFiles {
                     continue;
                 }
                 committedBytes.addAndGet(-e.meta().length());
+                closeFile(e);
             } finally {
                 stripe.unlock();
             }
@@ -387,6 +420,9 @@ final class EntryIndex implements StoredEntry.EntryFiles {
 
     /** Flushes access times and closes the journal; the index is not used afterwards. */
     void close() {
+        for (final StoredEntry e : List.copyOf(openFiles)) {
+            closeFile(e);
+        }
         flushAccesses();
         try {
             journal.close();

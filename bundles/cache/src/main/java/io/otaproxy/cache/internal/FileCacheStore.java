@@ -50,6 +50,9 @@ import org.slf4j.LoggerFactory;
 final class FileCacheStore implements CacheStore, CacheUsage {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileCacheStore.class);
+    /** A data file kept open for its readers is closed after this long without one. */
+    private static final long OPEN_FILE_IDLE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
     /** Superseded journal records tolerated before a rewrite at runtime (~10 MB of journal). */
     private static final long COMPACT_MIN_GARBAGE = 100_000;
 
@@ -289,6 +292,7 @@ final class FileCacheStore implements CacheStore, CacheUsage {
         try {
             repairIfRemoved();
             index.flushAccesses();
+            index.closeIdleFiles(OPEN_FILE_IDLE_NANOS);
             sweepStaleFills();
             draining.removeIf(InFlightFill::sweep);
             evictor.evictIfNeeded();
@@ -344,6 +348,11 @@ final class FileCacheStore implements CacheStore, CacheUsage {
      */
     long evictOnMaintenanceThread() throws InterruptedException, ExecutionException, TimeoutException {
         return maintenance.submit(evictor::evictIfNeeded).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Closes the data files kept open that no reader used for {@code idleNanos}; maintenance does it too. */
+    void closeIdleFiles(final long idleNanos) {
+        index.closeIdleFiles(idleNanos);
     }
 
     /**

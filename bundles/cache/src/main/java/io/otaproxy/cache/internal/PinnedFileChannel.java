@@ -9,14 +9,17 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
 /**
- * The channel handed out for a complete entry: the real file channel, and a pin on the entry that is released
- * exactly once when the channel is closed. Every operation goes straight to the real channel, so positional reads
- * and {@code transferTo} (sendfile) cost what they cost without the wrapper.
+ * The channel handed out for a complete entry: the file's descriptor (often shared with other readers, see
+ * {@link OpenFile}), and a release (the pin on the entry, the descriptor reference) run exactly once when the
+ * channel is closed. Reads go straight to the real channel at this channel's own position, so readers sharing a
+ * descriptor never move each other's position, and positional reads and {@code transferTo} (sendfile) cost what
+ * they cost without the wrapper.
  */
 final class PinnedFileChannel extends FileChannel {
 
     private final FileChannel file;
     private final Runnable release;
+    private long position; // guarded by this: the relative reads' own position
 
     PinnedFileChannel(final FileChannel file, final Runnable release) {
         this.file = file;
@@ -24,13 +27,31 @@ final class PinnedFileChannel extends FileChannel {
     }
 
     @Override
-    public int read(final ByteBuffer dst) throws IOException {
-        return file.read(dst);
+    public synchronized int read(final ByteBuffer dst) throws IOException {
+        final int n = file.read(dst, position);
+        if (n > 0) {
+            position += n;
+        }
+        return n;
     }
 
     @Override
-    public long read(final ByteBuffer[] dsts, final int offset, final int length) throws IOException {
-        return file.read(dsts, offset, length);
+    public synchronized long read(final ByteBuffer[] dsts, final int offset, final int length) throws IOException {
+        long total = 0;
+        for (int i = offset; i < offset + length; i++) {
+            if (!dsts[i].hasRemaining()) {
+                continue;
+            }
+            final int n = read(dsts[i]);
+            if (n < 0) {
+                return total == 0 ? -1 : total;
+            }
+            total += n;
+            if (dsts[i].hasRemaining()) {
+                break; // a short read: the end of the file for now
+            }
+        }
+        return total;
     }
 
     @Override
@@ -54,13 +75,16 @@ final class PinnedFileChannel extends FileChannel {
     }
 
     @Override
-    public long position() throws IOException {
-        return file.position();
+    public synchronized long position() throws IOException {
+        return position;
     }
 
     @Override
-    public FileChannel position(final long newPosition) throws IOException {
-        file.position(newPosition);
+    public synchronized FileChannel position(final long newPosition) throws IOException {
+        if (newPosition < 0) {
+            throw new IllegalArgumentException("negative position " + newPosition);
+        }
+        position = newPosition;
         return this;
     }
 
@@ -107,13 +131,9 @@ final class PinnedFileChannel extends FileChannel {
         return file.tryLock(position, size, shared);
     }
 
-    /** Called once by {@link #close()} (the superclass guarantees it). */
+    /** Called once by {@link #close()} (the superclass guarantees it); the release closes what must be closed. */
     @Override
-    protected void implCloseChannel() throws IOException {
-        try {
-            file.close();
-        } finally {
-            release.run();
-        }
+    protected void implCloseChannel() {
+        release.run();
     }
 }

@@ -25,6 +25,12 @@ final class StoredEntry implements CacheEntry {
         void vanished(StoredEntry entry, String reason);
 
         EntryPins pins();
+
+        /** Whether another entry may keep its file open (the number of open files is bounded). */
+        boolean mayKeepOpen();
+
+        /** The entry keeps its file open from now on, until {@link StoredEntry#closeFile} or an idle sweep. */
+        void keptOpen(StoredEntry entry);
     }
 
     private final String key;
@@ -32,6 +38,7 @@ final class StoredEntry implements CacheEntry {
     private final EntryFiles files;
     private volatile long lastAccessMillis;
     private volatile boolean accessQueued;
+    private OpenFile file; // guarded by this: the descriptor readers share, or null
 
     StoredEntry(final String key, final EntryMeta meta, final long lastAccessMillis, final EntryFiles files) {
         this.key = key;
@@ -62,13 +69,72 @@ final class StoredEntry implements CacheEntry {
         pins.pin(key);
         boolean handedOut = false;
         try {
-            final FileChannel channel = openChecked();
+            final OpenFile shared = sharedFile();
+            final FileChannel channel;
+            final Runnable release;
+            if (shared != null) {
+                channel = shared.channel();
+                release = () -> {
+                    shared.release();
+                    pins.unpin(key);
+                };
+            } else {
+                final FileChannel own = openChecked();
+                channel = own;
+                release = () -> {
+                    closeQuietly(own);
+                    pins.unpin(key);
+                };
+            }
             handedOut = true;
-            return new PinnedFileChannel(channel, () -> pins.unpin(key));
+            return new PinnedFileChannel(channel, release);
         } finally {
             if (!handedOut) {
                 pins.unpin(key);
             }
+        }
+    }
+
+    /** The shared descriptor with a reference taken for the caller, opened if needed; null if none may be kept. */
+    private synchronized OpenFile sharedFile() throws IOException {
+        if (file != null && file.retain()) {
+            return file;
+        }
+        file = null;
+        if (!files.mayKeepOpen()) {
+            return null;
+        }
+        final OpenFile opened = new OpenFile(openChecked());
+        opened.retain();
+        file = opened;
+        files.keptOpen(this);
+        return opened;
+    }
+
+    /**
+     * Lets go of the shared descriptor (the entry was dropped, evicted or replaced, or it is idle): readers that
+     * hold it finish, and the file's blocks are freed when the last of them closes.
+     */
+    synchronized void closeFile() {
+        if (file != null) {
+            file.release();
+            file = null;
+        }
+    }
+
+    /** Closes the shared descriptor if no reader has used it since {@code cutoffNanos}; true if none is open now. */
+    synchronized boolean closeFileIfIdle(final long cutoffNanos) {
+        if (file != null && file.idleSince(cutoffNanos)) {
+            closeFile();
+        }
+        return file == null;
+    }
+
+    private static void closeQuietly(final FileChannel channel) {
+        try {
+            channel.close();
+        } catch (final IOException e) {
+            // read-only
         }
     }
 

@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 import io.otaproxy.api.cache.CacheEntry;
 import io.otaproxy.api.cache.EntryMeta;
@@ -32,6 +33,7 @@ import io.otaproxy.api.cache.Fill;
 import io.otaproxy.api.eviction.EvictionPolicy;
 
 import org.junit.After;
+import org.junit.Assume;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
@@ -131,6 +133,45 @@ public class FileCacheStoreTest {
         store.close();
         store = TestData.open(dir);
         assertNull("the removal is durable", store.find(k));
+    }
+
+    /** Descriptors of this process open on {@code file} (Linux: /proc/self/fd), deleted or not. */
+    private static long descriptorsOn(final Path file) throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().startsWith(file.toString());
+                } catch (final IOException e) {
+                    return false; // closed while listing
+                }
+            }).count();
+        }
+    }
+
+    @Test
+    public void hitsShareOneDescriptorThatGoesWithTheEntryOrWhenIdle() throws Exception {
+        Assume.assumeTrue("needs /proc/self/fd", Files.isDirectory(Path.of("/proc/self/fd")));
+        final byte[] body = bytes(50_000, 6);
+        final String k = key(6);
+        commit(store, k, body, new EntryMeta(body.length, null, null, null, null));
+        final Path data = dir.resolve("v1/data/" + k.substring(0, 2) + "/" + k);
+        try (FileChannel a = store.find(k).open(); FileChannel b = store.find(k).open()) {
+            assertEquals("two readers, one descriptor", 1, descriptorsOn(data));
+            final ByteBuffer buf = ByteBuffer.allocate(body.length);
+            while (buf.hasRemaining() && a.read(buf) >= 0) {
+                // reads through the shared descriptor
+            }
+            assertArrayEquals(body, buf.array());
+        }
+        assertEquals("kept open for the next hit", 1, descriptorsOn(data));
+        store.closeIdleFiles(0);
+        assertEquals("closed when idle", 0, descriptorsOn(data));
+        try (FileChannel c = store.find(k).open()) {
+            assertEquals(body.length, c.size());
+            assertTrue(store.remove(k));
+            assertEquals("a reader keeps the removed file", 1, descriptorsOn(data));
+        }
+        assertEquals("removed: no descriptor keeps its blocks", 0, descriptorsOn(data));
     }
 
     @Test

@@ -2,14 +2,16 @@ package io.otaproxy.cache.internal;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.Rule;
@@ -41,6 +43,29 @@ public class PinnedFileChannelTest {
         ch.close();
         ch.close();
         assertEquals("released exactly once", 1, released.get());
-        assertFalse("the real file is closed", real.isOpen());
+        assertTrue("closing the real file is the release's business", real.isOpen());
+        real.close();
+    }
+
+    @Test
+    public void readersSharingADescriptorKeepTheirOwnPositions() throws Exception {
+        final byte[] body = TestData.bytes(10_000, 2);
+        final Path file = tmp.newFile().toPath();
+        Files.write(file, body);
+        try (FileChannel real = FileChannel.open(file, StandardOpenOption.READ);
+                FileChannel a = new PinnedFileChannel(real, () -> { });
+                FileChannel b = new PinnedFileChannel(real, () -> { })) {
+            final ByteBuffer first = ByteBuffer.allocate(4_000);
+            assertEquals(4_000, a.read(first));
+            b.position(9_000);
+            final ByteBuffer tail = ByteBuffer.allocate(2_000);
+            assertEquals(1_000, b.read(tail));
+            final ByteBuffer next = ByteBuffer.allocate(6_000);
+            assertEquals("a goes on where it stopped, not where b did", 6_000, a.read(next));
+            assertArrayEquals(Arrays.copyOfRange(body, 4_000, 10_000), next.array());
+            assertEquals(-1, a.read(ByteBuffer.allocate(1)));
+            assertEquals(10_000, a.position());
+            assertEquals(0, real.position());
+        }
     }
 }
