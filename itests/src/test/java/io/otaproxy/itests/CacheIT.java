@@ -35,6 +35,17 @@ public class CacheIT extends ProxyTestSupport {
         return RawHttpClient.get(proxyPort(), origin.url(path), headers);
     }
 
+    /** A GET on another thread. */
+    private CompletableFuture<RawHttpClient.Response> getAsync(final String path) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return get(path);
+            } catch (final IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     /**
      * A failed download is seen as failed: a 502 when it failed before the response started, else an aborted
      * body (fewer bytes than Content-Length, or no last chunk). Never a complete 200.
@@ -65,13 +76,7 @@ public class CacheIT extends ProxyTestSupport {
         origin.put("/shared.img", Behaviour.generated(size, 32).rateLimited(2L * 1024 * 1024));
         final List<CompletableFuture<RawHttpClient.Response>> clients = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            clients.add(CompletableFuture.supplyAsync(() -> {
-                try {
-                    return get("/shared.img");
-                } catch (final IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            }));
+            clients.add(getAsync("/shared.img"));
         }
         final String expected = TestData.sha256(size, 32);
         for (final CompletableFuture<RawHttpClient.Response> c : clients) {
@@ -87,13 +92,7 @@ public class CacheIT extends ProxyTestSupport {
     public void aJoinerReceivesBytesBeforeTheDownloadEnds() throws Exception {
         final long size = 3L * 1024 * 1024;
         origin.put("/slow.img", Behaviour.generated(size, 33).rateLimited(1024 * 1024));
-        final CompletableFuture<RawHttpClient.Response> first = CompletableFuture.supplyAsync(() -> {
-            try {
-                return get("/slow.img");
-            } catch (final IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        final CompletableFuture<RawHttpClient.Response> first = getAsync("/slow.img");
         origin.awaitRequests(1, 10_000);
         Thread.sleep(300);
         // a joiner reads the first 1000 bytes as a range; they are on disk long before the 3 s download ends
@@ -113,13 +112,7 @@ public class CacheIT extends ProxyTestSupport {
         origin.put("/empty.flag", Behaviour.ok(new byte[0]).delayHeaders(500));
         final List<CompletableFuture<RawHttpClient.Response>> clients = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            clients.add(CompletableFuture.supplyAsync(() -> {
-                try {
-                    return get("/empty.flag");
-                } catch (final IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            }));
+            clients.add(getAsync("/empty.flag"));
         }
         for (final CompletableFuture<RawHttpClient.Response> c : clients) {
             final RawHttpClient.Response r = c.get(30, TimeUnit.SECONDS);
@@ -240,13 +233,7 @@ public class CacheIT extends ProxyTestSupport {
     public void aHeadDuringADownloadIsAnsweredFromIt() throws Exception {
         final long size = 2L * 1024 * 1024;
         origin.put("/downloading.img", Behaviour.generated(size, 37).rateLimited(1024 * 1024));
-        final CompletableFuture<RawHttpClient.Response> download = CompletableFuture.supplyAsync(() -> {
-            try {
-                return get("/downloading.img");
-            } catch (final IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        final CompletableFuture<RawHttpClient.Response> download = getAsync("/downloading.img");
         origin.awaitRequests(1, 10_000);
         Thread.sleep(300);
         final RawHttpClient.Response head = RawHttpClient.exchange(proxyPort(), "HEAD", origin.url("/downloading.img"),

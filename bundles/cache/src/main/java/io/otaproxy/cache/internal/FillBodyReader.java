@@ -27,30 +27,10 @@ final class FillBodyReader implements Fill.FillReader {
     @Override
     public int read(final long position, final byte[] buffer, final int offset, final int length)
             throws IOException, InterruptedException {
-        if (offset < 0 || length < 0 || offset > buffer.length || position < 0) {
+        if (offset < 0 || length < 0 || offset > buffer.length) {
             throw new IndexOutOfBoundsException("position " + position + ", offset " + offset + ", length " + length);
         }
-        final int max = Math.min(length, buffer.length - offset);
-        if (max == 0) {
-            return 0;
-        }
-        final long limit = fill.awaitReadable(position, this);
-        if (limit < 0) {
-            return -1;
-        }
-        final int wanted = (int) Math.min(max, limit - position);
-        // read after awaitReadable: the disk part only ever ends at or past what was published to disk
-        final long diskEnd = fill.diskEnd();
-        if (position >= diskEnd) {
-            return fill.readWindow(position, buffer, offset, wanted);
-        }
-        final ByteBuffer target = ByteBuffer.wrap(buffer, offset, (int) Math.min(wanted, diskEnd - position));
-        final int n = channel.read(target, position);
-        if (n <= 0) {
-            // published bytes are in the page cache: a short file here means someone truncated it under us
-            throw new IOException("Fill of " + fill.key() + ": no data at " + position + " though published");
-        }
-        return n;
+        return read(position, ByteBuffer.wrap(buffer, offset, Math.min(length, buffer.length - offset)));
     }
 
     @Override
@@ -67,13 +47,10 @@ final class FillBodyReader implements Fill.FillReader {
             return -1;
         }
         final int wanted = (int) Math.min(max, limit - position);
+        // read after awaitReadable: the disk part only ever ends at or past what was published to disk
         final long diskEnd = fill.diskEnd();
         if (position >= diskEnd) {
-            // the memory window of a fill that stopped writing to disk: rare, a heap copy is fine
-            final byte[] bytes = new byte[wanted];
-            final int n = fill.readWindow(position, bytes, 0, wanted);
-            target.put(bytes, 0, n);
-            return n;
+            return readWindow(position, target, wanted);
         }
         final int oldLimit = target.limit();
         target.limit(target.position() + (int) Math.min(wanted, diskEnd - position));
@@ -84,8 +61,22 @@ final class FillBodyReader implements Fill.FillReader {
             target.limit(oldLimit);
         }
         if (n <= 0) {
+            // published bytes are in the page cache: a short file here means someone truncated it under us
             throw new IOException("Fill of " + fill.key() + ": no data at " + position + " though published");
         }
+        return n;
+    }
+
+    /** From the memory window of a fill that stopped writing to disk. */
+    private int readWindow(final long position, final ByteBuffer target, final int wanted) throws IOException {
+        if (target.hasArray()) {
+            final int n = fill.readWindow(position, target.array(), target.arrayOffset() + target.position(), wanted);
+            target.position(target.position() + n);
+            return n;
+        }
+        final byte[] bytes = new byte[wanted]; // rare: a heap copy is fine
+        final int n = fill.readWindow(position, bytes, 0, wanted);
+        target.put(bytes, 0, n);
         return n;
     }
 

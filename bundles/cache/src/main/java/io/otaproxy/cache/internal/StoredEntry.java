@@ -95,18 +95,31 @@ final class StoredEntry implements CacheEntry {
         }
     }
 
-    /** The shared descriptor with a reference taken for the caller, opened if needed; null if none may be kept. */
-    private synchronized OpenFile sharedFile() throws IOException {
-        if (file != null && file.retain()) {
-            return file;
+    /**
+     * The shared descriptor with a reference taken for the caller, opened if needed; null if none may be kept.
+     * The file is opened outside the entry's lock: opening may report the entry vanished, which takes the index's
+     * locks, and the index takes this lock (in {@link #closeFile}) while holding its own. This lock is a leaf.
+     */
+    private OpenFile sharedFile() throws IOException {
+        synchronized (this) {
+            if (file != null && file.retain()) {
+                return file;
+            }
+            file = null;
         }
-        file = null;
         if (!files.mayKeepOpen()) {
             return null;
         }
-        final OpenFile opened = new OpenFile(openChecked());
+        final FileChannel channel = openChecked();
+        final OpenFile opened = new OpenFile(channel);
         opened.retain();
-        file = opened;
+        synchronized (this) {
+            if (file != null && file.retain()) {
+                closeQuietly(channel); // another reader opened it meanwhile: use theirs
+                return file;
+            }
+            file = opened;
+        }
         files.keptOpen(this);
         return opened;
     }
