@@ -27,6 +27,10 @@ final class ProxyProcess implements AutoCloseable {
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", System.getProperty("otaproxy.jar")));
         command.addAll(args);
+        if (!args.contains("--admin-port") && !args.contains("--help")) {
+            // many proxies run side by side in the tests: none may take the default admin port
+            command.addAll(List.of("--admin-port", Integer.toString(freePort())));
+        }
         process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
         reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(
