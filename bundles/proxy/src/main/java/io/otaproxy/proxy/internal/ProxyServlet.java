@@ -141,7 +141,7 @@ public final class ProxyServlet extends HttpServlet {
             RequestRecord.mark(request, RequestOutcome.ERROR);
             LOG.debug("{}: {}", target, e.getMessage()); // the connection is already aborted
         } catch (final CachedResponse.ClientGoneException e) {
-            LOG.debug("{}: {}", target, e.getMessage()); // the connection is already aborted or gone
+            LOG.debug("{}: {}", target, e.getMessage()); // the client has gone: not the proxy's failure
         }
     }
 
