@@ -38,6 +38,8 @@ import org.osgi.service.cm.ConfigurationAdmin;
  */
 public abstract class ProxyTestSupport {
 
+    private static final String ADMIN_PORT_PROPERTY = "otaproxy.it.admin.port";
+
     @Inject
     protected BundleContext context;
 
@@ -61,6 +63,8 @@ public abstract class ProxyTestSupport {
     public Option[] configuration() throws IOException {
         final Path work = Files.createTempDirectory("ota-proxy-it-");
         final int port = freePort();
+        // the admin endpoint's default port would collide between test runs side by side
+        System.setProperty(ADMIN_PORT_PROPERTY, Integer.toString(freePort()));
         final Path yml = work.resolve("proxy_info.yml");
         Files.writeString(yml, baseYaml(port, work) + extraYaml(), StandardCharsets.UTF_8);
         final List<Option> options = new ArrayList<>();
@@ -83,6 +87,7 @@ public abstract class ProxyTestSupport {
         options.add(systemProperty("pax.exam.osgi.unresolved.fail").value("true"));
         options.add(systemProperty("otaproxy.it.port").value(Integer.toString(port)));
         options.add(systemProperty("otaproxy.it.work").value(work.toString()));
+        options.add(systemProperty(ADMIN_PORT_PROPERTY).value(System.getProperty(ADMIN_PORT_PROPERTY)));
         options.add(systemProperty("org.slf4j.simpleLogger.defaultLogLevel").value("info"));
         options.add(systemProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty").value("warn"));
         return options(options.toArray(new Option[0]));
@@ -100,7 +105,14 @@ public abstract class ProxyTestSupport {
                 + "local_ota_proxy_listen_port: " + port + "\n"
                 + "cache_dir: " + work.resolve("cache") + "\n"
                 + "upstream_connect_timeout_s: 2\n"
-                + "upstream_read_timeout_s: 2\n";
+                + "upstream_read_timeout_s: 2\n"
+                + "admin_listen_addr: 127.0.0.1\n"
+                + "admin_listen_port: " + Integer.getInteger(ADMIN_PORT_PROPERTY) + "\n";
+    }
+
+    /** The admin endpoint's port (metrics, status, admin API). */
+    protected int adminPort() {
+        return Integer.getInteger(ADMIN_PORT_PROPERTY);
     }
 
     protected static int freePort() throws IOException {

@@ -43,6 +43,8 @@ final class EmbeddedFramework {
     private static final String BUNDLE_DIR = "bundles/";
     private static final String LISTENER_FILTER = "(&(objectClass=org.osgi.service.servlet.runtime.HttpServiceRuntime)"
             + "(org.apache.felix.http.name=otaproxy))";
+    private static final String ADMIN_FILTER = "(&(objectClass=org.osgi.service.servlet.runtime.HttpServiceRuntime)"
+            + "(org.apache.felix.http.name=otaproxy-admin))";
     private static final int FINAL_START_LEVEL = 10;
 
     private final LaunchOptions options;
@@ -77,7 +79,8 @@ final class EmbeddedFramework {
         fw.start();
         raiseStartLevel(fw);
         checkAllActive(installed);
-        reportListener(context);
+        reportListener(context, LISTENER_FILTER, "listening on");
+        reportListener(context, ADMIN_FILTER, "admin endpoint (metrics, status) on");
     }
 
     /** Raises the start level and waits for it, so a bundle that fails to start is known before serving. */
@@ -184,16 +187,17 @@ final class EmbeddedFramework {
         return FINAL_START_LEVEL;
     }
 
-    /** Logs the proxy's address once its listener is up: the one line an operator looks for. */
-    private static void reportListener(final BundleContext context) throws InvalidSyntaxException {
-        final Filter filter = FrameworkUtil.createFilter(LISTENER_FILTER);
+    /** Logs a listener's address once it is up: the proxy's is the one line an operator looks for. */
+    private static void reportListener(final BundleContext context, final String listener, final String what)
+            throws InvalidSyntaxException {
+        final Filter filter = FrameworkUtil.createFilter(listener);
         final ServiceTracker<Object, Object> tracker = new ServiceTracker<>(context, filter, null) {
             @Override
             public Object addingService(final ServiceReference<Object> reference) {
                 final Object endpoint = reference.getProperty("osgi.http.endpoint");
                 final String where = endpoint instanceof String[] a && a.length > 0 ? String.join(", ", a)
                         : String.valueOf(endpoint);
-                System.err.println("[ota-proxy] INFO listening on " + where);
+                System.err.println("[ota-proxy] INFO " + what + " " + where);
                 return reference;
             }
         };

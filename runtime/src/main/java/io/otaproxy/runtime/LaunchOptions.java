@@ -22,6 +22,7 @@ final class LaunchOptions {
             "  --init-cache          wipe the cache directory at start",
             "  --cache-dir DIR       cache directory (default ./ota-cache)",
             "  --log-level LEVEL     trace, debug, info, warn or error (default info)",
+            "  --admin-port PORT     port of the admin endpoint: metrics, status page, API (default 8099, 0: off)",
             "  --help                print this text");
 
     private final String configFile;
@@ -55,6 +56,7 @@ final class LaunchOptions {
                 case "--enable-https" -> overrides.put("enable_https", "true");
                 case "--init-cache" -> overrides.put("init_cache", "true");
                 case "--cache-dir" -> overrides.put("cache_dir", value(args, ++i, arg));
+                case "--admin-port" -> overrides.put("admin_listen_port", value(args, ++i, arg));
                 case "--log-level" -> {
                     logLevel = value(args, ++i, arg);
                     overrides.put("log_level", logLevel);

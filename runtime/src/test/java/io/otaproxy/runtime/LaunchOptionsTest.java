@@ -32,6 +32,12 @@ public class LaunchOptionsTest {
     }
 
     @Test
+    public void adminPortBecomesTheAdminListenPortKey() {
+        assertEquals(Map.of("admin_listen_port", "9100"), LaunchOptions.parse("--admin-port", "9100").overrides());
+        assertThrows(IllegalArgumentException.class, () -> LaunchOptions.parse("--admin-port"));
+    }
+
+    @Test
     public void disableCacheOverridesTheFile() {
         assertEquals("false", LaunchOptions.parse("--disable-cache").overrides().get("enable_local_ota_proxy_cache"));
     }

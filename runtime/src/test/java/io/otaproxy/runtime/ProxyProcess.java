@@ -25,13 +25,23 @@ final class ProxyProcess implements AutoCloseable {
         this(new ProcessBuilder(javaCommand(jvmOptions, args)).directory(workDir.toFile()));
     }
 
-    private static List<String> javaCommand(final List<String> jvmOptions, final List<String> args) {
+    private static List<String> javaCommand(final List<String> jvmOptions, final List<String> args)
+            throws IOException {
         final List<String> command = new ArrayList<>();
         command.add(java());
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", System.getProperty("otaproxy.jar")));
         command.addAll(args);
+        command.addAll(adminPortUnlessGiven(args));
         return command;
+    }
+
+    /** Many proxies run side by side in the tests: none may take the default admin port. */
+    private static List<String> adminPortUnlessGiven(final List<String> args) throws IOException {
+        if (args.contains("--admin-port") || args.contains("--help")) {
+            return List.of();
+        }
+        return List.of("--admin-port", Integer.toString(freePort()));
     }
 
     private static String java() {
@@ -68,6 +78,7 @@ final class ProxyProcess implements AutoCloseable {
     static ProxyProcess startScript(final Path workDir, final String... args) throws IOException, InterruptedException {
         final List<String> command = new ArrayList<>(List.of("sh", System.getProperty("otaproxy.script")));
         command.addAll(List.of(args));
+        command.addAll(adminPortUnlessGiven(List.of(args)));
         final ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
         builder.environment().put("OTA_PROXY_JAR", System.getProperty("otaproxy.jar"));
         builder.environment().put("JAVA", java());

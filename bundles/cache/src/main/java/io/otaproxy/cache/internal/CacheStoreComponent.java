@@ -9,10 +9,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
+import io.otaproxy.api.cache.CacheMaintenance;
 import io.otaproxy.api.cache.CacheStore;
 import io.otaproxy.api.eviction.EvictionPolicy;
 import io.otaproxy.api.space.CacheUsage;
 import io.otaproxy.api.space.DiskMonitor;
+import io.otaproxy.api.stats.CacheStatistics;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
@@ -70,6 +72,7 @@ public final class CacheStoreComponent {
     private BundleContext context;
     private StoreOptions options; // lifecycle thread only
     private ServiceRegistration<?> registration; // lifecycle thread only
+    private ServiceRegistration<?> operations; // lifecycle thread only: statistics and maintenance of the store
 
     public CacheStoreComponent() {
         this(StoreTunables.DEFAULTS, System::currentTimeMillis);
@@ -186,9 +189,20 @@ public final class CacheStoreComponent {
         }
         registration = context.registerService(new String[] {CacheStore.class.getName(), CacheUsage.class.getName()},
                 opened, FrameworkUtil.asDictionary(Map.of("cache.dir", next.directory().toString())));
+        operations = context.registerService(
+                new String[] {CacheStatistics.class.getName(), CacheMaintenance.class.getName()},
+                new StoreOperations(opened), FrameworkUtil.asDictionary(Map.of("cache.dir", next.directory().toString())));
     }
 
     private void closeStore() {
+        if (operations != null) {
+            try {
+                operations.unregister();
+            } catch (final IllegalStateException e) {
+                // already gone with the bundle
+            }
+            operations = null;
+        }
         if (registration != null) {
             try {
                 registration.unregister();

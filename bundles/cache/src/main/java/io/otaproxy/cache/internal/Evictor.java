@@ -26,6 +26,9 @@ import org.slf4j.LoggerFactory;
 final class Evictor {
 
     private static final Logger LOG = LoggerFactory.getLogger(Evictor.class);
+
+    private final java.util.concurrent.atomic.LongAdder evictedEntries = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder evictedBytes = new java.util.concurrent.atomic.LongAdder();
     /** Passes over the policy's proposals per run: more only when proposed entries turned out pinned or gone. */
     private static final int MAX_ROUNDS = 8;
 
@@ -83,6 +86,8 @@ final class Evictor {
             }
         }
         if (count > 0) {
+            evictedEntries.add(count);
+            evictedBytes.add(freed);
             recent.addLast(new long[] {clock.getAsLong(), freed});
             LOG.info("Evicted {} cache entries ({} bytes) by {} for the {}: cache now {} bytes (cap {}),"
                     + " file system {} % used at the last measurement (soft limit {} %)", count, freed,
@@ -135,6 +140,16 @@ final class Evictor {
             }
         }
         return victims;
+    }
+
+    /** Entries evicted since this store opened. */
+    long evictedEntries() {
+        return evictedEntries.sum();
+    }
+
+    /** Bytes evicted since this store opened. */
+    long evictedBytes() {
+        return evictedBytes.sum();
     }
 
     /** Bytes evicted at or after {@code measuredAtMillis}; forgets older evictions, which it has seen. */

@@ -75,6 +75,7 @@ final class FileCacheStore implements CacheStore, CacheUsage {
     private final ScheduledExecutorService maintenance =
             Executors.newSingleThreadScheduledExecutor(new DaemonThreads("ota-proxy-cache-maintenance"));
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final StoreCounters counters = new StoreCounters();
     private final FillHost host = new Host();
     private StartupScan scan;
     private volatile boolean alwaysFinish;
@@ -410,6 +411,28 @@ final class FileCacheStore implements CacheStore, CacheUsage {
         return inFlight.size();
     }
 
+    /** The fills running now, for the status page. */
+    java.util.Collection<InFlightFill> fillsInFlight() {
+        return List.copyOf(inFlight.values());
+    }
+
+    /** The store's clock now (wall-clock time in production). */
+    long clockMillis() {
+        return clock.getAsLong();
+    }
+
+    StoreCounters counters() {
+        return counters;
+    }
+
+    Evictor evictor() {
+        return evictor;
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
     EntryPins pins() {
         return pins;
     }
@@ -510,6 +533,17 @@ final class FileCacheStore implements CacheStore, CacheUsage {
         @Override
         public void diskError(final String what, final IOException e) {
             diskErrors.report(what, e);
+            counters.error(what + ": " + e);
+        }
+
+        @Override
+        public void integrityFailed(final String key, final String detail) {
+            counters.integrityFailure(key, detail);
+        }
+
+        @Override
+        public void upstreamFailed(final String key, final String detail) {
+            counters.upstreamFailure(key, detail);
         }
 
         @Override
@@ -518,6 +552,7 @@ final class FileCacheStore implements CacheStore, CacheUsage {
             final boolean wasRefusing = clock.getAsLong() < writesRefusedUntil;
             writesRefusedUntil = until;
             diskErrors.report(what, e);
+            counters.error(what + ": " + e);
             if (!wasRefusing) {
                 LOG.warn("Cache disk write failed; new downloads are relayed without caching for {} ms",
                         tunables.writeRetryMillis());

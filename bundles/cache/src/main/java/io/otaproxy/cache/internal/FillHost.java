@@ -48,4 +48,12 @@ interface FillHost {
     void pin(String key);
 
     void unpin(String key);
+
+    /** A download was refused: its length or sha256 did not match ({@code detail} says which and how). */
+    default void integrityFailed(String key, String detail) {
+    }
+
+    /** A download failed because upstream broke off, stalled or timed out. */
+    default void upstreamFailed(String key, String detail) {
+    }
 }

@@ -86,6 +86,7 @@ final class FillWriter implements Runnable {
                 if (fill.fail(new IOException("Upstream failed after " + total + " bytes: " + e.getMessage(), e),
                         true)) {
                     LOG.info("Fill of {} failed after {} bytes: upstream {}", key, total, e.toString());
+                    host.upstreamFailed(key, "upstream failed after " + total + " bytes: " + e.getMessage());
                 }
                 return;
             }
@@ -175,6 +176,7 @@ final class FillWriter implements Runnable {
     private void integrityFailure(final String what, final Object expected, final Object actual) {
         if (fill.fail(new IOException("Wrong " + what + ": expected " + expected + ", got " + actual), true)) {
             LOG.warn("Fill of {} not cached: wrong {}, expected {}, actual {}", fill.key(), what, expected, actual);
+            host.integrityFailed(fill.key(), "wrong " + what + ": expected " + expected + ", got " + actual);
         }
     }
 

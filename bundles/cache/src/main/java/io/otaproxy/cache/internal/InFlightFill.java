@@ -15,6 +15,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.otaproxy.api.cache.EntryMeta;
+import io.otaproxy.api.stats.FillProgress;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -740,6 +741,37 @@ final class InFlightFill {
         } catch (final Exception e) {
             // closing after a failure; the failure itself has been reported
         }
+    }
+
+    /**
+     * A snapshot for the status page: the body bytes received so far (on disk, or through the relay window once
+     * writing to disk stopped), the announced length, and the clients reading it now.
+     *
+     * @param startedAtMillis the wall-clock time to report as its start
+     */
+    FillProgress progress(final long startedAtMillis) {
+        lock.lock();
+        try {
+            final State s = state;
+            final String phase = switch (s) {
+                case NEW -> "waiting";
+                case BEGUN -> "downloading";
+                case RELAYING, RELAYED -> "relaying";
+                case COMMITTING, COMMITTED -> "committing";
+                case FAILED -> "failed";
+                case ABANDONED -> "abandoned";
+            };
+            final long received = s == State.RELAYED ? relayedLength : window != null ? window.end() : bytesOnDisk;
+            return new FillProgress(key, phase, received, meta == null ? -1 : meta.length(), readers.openCount(),
+                    startedAtMillis);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** When the fill was opened, on the store's clock. */
+    long createdMillis() {
+        return createdMillis;
     }
 
     @Override

@@ -19,9 +19,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.otaproxy.api.cache.CacheMaintenance;
 import io.otaproxy.api.cache.CacheStore;
 import io.otaproxy.api.cache.EntryMeta;
 import io.otaproxy.api.space.CacheUsage;
+import io.otaproxy.api.stats.CacheStatistics;
 
 import org.junit.After;
 import org.junit.Before;
@@ -221,15 +223,46 @@ public class CacheStoreComponentTest {
         assertEquals(10, usage.usedBytes());
     }
 
+    @Test
+    public void statisticsAndMaintenanceComeAndGoWithTheStore() throws Exception {
+        activate(config("cache_dir", dir.toString()));
+        assertEquals(List.of(CacheStatistics.class.getName(), CacheMaintenance.class.getName()),
+                context.otherClasses());
+        final CacheStatistics stats = context.registeredAs(CacheStatistics.class);
+        assertNotNull(stats);
+        commit(component.currentStore(), key(1), bytes(10, 1), new EntryMeta(10, null, null, null, null));
+        assertEquals(1, stats.entries());
+        assertTrue(((CacheMaintenance) stats).purge(key(1)));
+        assertEquals(0, stats.entries());
+        modify(config("cache_dir", dir.toString(), "enable_cache", false));
+        assertNull("caching off: no statistics either", context.registeredAs(CacheStatistics.class));
+    }
+
     /** Just enough of a BundleContext to watch the component register and unregister its service. */
     static final class FakeContext {
         private final List<Object> live = new ArrayList<>();
         private Dictionary<?, ?> lastProperties;
         private List<String> lastClasses;
+        private List<String> otherClasses;
         private int registrations;
 
         synchronized CacheStore registered() {
-            return live.isEmpty() ? null : (CacheStore) live.get(live.size() - 1);
+            for (int i = live.size() - 1; i >= 0; i--) {
+                if (live.get(i) instanceof CacheStore store) {
+                    return store;
+                }
+            }
+            return null;
+        }
+
+        /** The live service registered besides the store under {@code type} (its statistics), or null. */
+        synchronized <T> T registeredAs(final Class<T> type) {
+            for (final Object service : live) {
+                if (!(service instanceof CacheStore) && type.isInstance(service)) {
+                    return type.cast(service);
+                }
+            }
+            return null;
         }
 
         synchronized Dictionary<?, ?> properties() {
@@ -240,23 +273,34 @@ public class CacheStoreComponentTest {
             return lastClasses;
         }
 
+        synchronized List<String> otherClasses() {
+            return otherClasses;
+        }
+
         BundleContext proxy() {
             return (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
                     new Class<?>[] {BundleContext.class}, (p, method, args) -> {
                         if (!method.getName().equals("registerService")) {
                             throw new UnsupportedOperationException(method.getName());
                         }
-                        lastClasses = args[0] instanceof String[] names ? List.of(names)
+                        final List<String> classes = args[0] instanceof String[] names ? List.of(names)
                                 : List.of(((Class<?>) args[0]).getName());
+                        if (args[1] instanceof CacheStore) {
+                            lastClasses = classes;
+                        } else {
+                            otherClasses = classes;
+                        }
                         return register(args[1], (Dictionary<?, ?>) args[2]);
                     });
         }
 
         private synchronized ServiceRegistration<?> register(final Object service, final Dictionary<?, ?> props) {
-            assertTrue("one registration at a time", live.isEmpty());
+            if (service instanceof CacheStore) {
+                assertTrue("one store registration at a time", registered() == null);
+                lastProperties = props;
+                registrations++;
+            }
             live.add(service);
-            lastProperties = props;
-            registrations++;
             return (ServiceRegistration<?>) Proxy.newProxyInstance(getClass().getClassLoader(),
                     new Class<?>[] {ServiceRegistration.class}, (p, method, args) -> {
                         if (!method.getName().equals("unregister")) {

@@ -46,9 +46,15 @@ final class ConfigKeys {
     static final String LOGGING_PID = "io.otaproxy.logging";
     static final String LOGGING_LEVEL = "log.level";
 
+    /** The admin endpoint: whether purge and evict may be run. */
+    static final String ADMIN_PID = "io.otaproxy.admin";
+    static final String ADMIN_ALLOW_DESTRUCTIVE = "allow.destructive";
+
     /** The Felix HTTP service's factory configuration for the proxy's own listener. */
     static final String HTTP_FACTORY_PID = "org.apache.felix.http";
     static final String HTTP_CONFIG_NAME = "otaproxy";
+    /** The factory configuration name of the admin endpoint's own listener. */
+    static final String ADMIN_HTTP_CONFIG_NAME = "otaproxy-admin";
     static final String HTTP_NAME = "org.apache.felix.http.name";
     static final String HTTP_HOST = "org.apache.felix.http.host";
     static final String HTTP_PORT = "org.osgi.service.http.port";

@@ -28,7 +28,27 @@ final class ConfigurationMapping {
         pids.put(ConfigKeys.DISK_PID, disk(info));
         pids.put(ConfigKeys.EVICTION_PID, Map.of(ConfigKeys.EVICTION_POLICY, info.evictionPolicy()));
         pids.put(ConfigKeys.LOGGING_PID, Map.of(ConfigKeys.LOGGING_LEVEL, info.logLevel()));
+        pids.put(ConfigKeys.ADMIN_PID, Map.of(ConfigKeys.ADMIN_ALLOW_DESTRUCTIVE, info.adminAllowDestructive()));
         return pids;
+    }
+
+    /**
+     * The admin endpoint's own HTTP listener, or null when it is off ({@code admin_listen_port: 0}). A separate
+     * Jetty instance: the metrics and status pages never share a port, a thread pool or a restart with the proxy.
+     */
+    Map<String, Object> adminListener(final ProxyInfo info) {
+        if (info.adminListenPort() == 0) {
+            return null;
+        }
+        final Map<String, Object> p = new LinkedHashMap<>();
+        p.put(ConfigKeys.HTTP_NAME, ConfigKeys.ADMIN_HTTP_CONFIG_NAME);
+        p.put(ConfigKeys.HTTP_HOST, info.adminListenAddr());
+        p.put(ConfigKeys.HTTP_PORT, info.adminListenPort());
+        p.put(ConfigKeys.HTTP_ENABLE, Boolean.TRUE);
+        p.put(ConfigKeys.HTTPS_ENABLE, Boolean.FALSE);
+        p.put(ConfigKeys.HTTP_SEND_SERVER_HEADER, Boolean.FALSE);
+        p.put(ConfigKeys.HTTP_TIMEOUT, IDLE_TIMEOUT_MS);
+        return p;
     }
 
     /** The HTTP listener's factory configuration, or null when the proxy is disabled and must not listen. */

@@ -35,6 +35,8 @@ final class ConfigurationPublisher {
     private static final String ANY_LOCATION = "?";
 
     private static final String HTTP_LISTENER_PID = ConfigKeys.HTTP_FACTORY_PID + "~" + ConfigKeys.HTTP_CONFIG_NAME;
+    private static final String ADMIN_LISTENER_PID = ConfigKeys.HTTP_FACTORY_PID + "~"
+            + ConfigKeys.ADMIN_HTTP_CONFIG_NAME;
 
     private final ConfigurationAdmin configAdmin;
     private final ConfigurationMapping mapping;
@@ -60,6 +62,16 @@ final class ConfigurationPublisher {
                 changed++;
             }
         }
+        final Map<String, Object> admin = mapping.adminListener(info);
+        if (admin != null) {
+            final Configuration http = configAdmin.getFactoryConfiguration(ConfigKeys.HTTP_FACTORY_PID,
+                    ConfigKeys.ADMIN_HTTP_CONFIG_NAME, ANY_LOCATION);
+            if (apply(http, ADMIN_LISTENER_PID, admin, first)) {
+                changed++;
+            }
+        } else if (deleteListener(ADMIN_LISTENER_PID, YamlKeys.ADMIN_LISTEN_PORT + " is 0")) {
+            changed++;
+        }
         final Map<String, Object> listener = mapping.httpListener(info);
         if (listener != null) {
             final Configuration http = configAdmin.getFactoryConfiguration(ConfigKeys.HTTP_FACTORY_PID,
@@ -67,7 +79,8 @@ final class ConfigurationPublisher {
             if (apply(http, HTTP_LISTENER_PID, listener, first)) {
                 changed++;
             }
-        } else if (deleteListener()) {
+        } else if (deleteListener(HTTP_LISTENER_PID,
+                YamlKeys.ENABLE_LOCAL_OTA_PROXY + " is false, so the proxy does not listen")) {
             changed++;
         }
         publishedOnce = true;
@@ -91,7 +104,7 @@ final class ConfigurationPublisher {
         if (quiet) {
             return true;
         }
-        final boolean listener = pid.equals(HTTP_LISTENER_PID);
+        final boolean listener = pid.equals(HTTP_LISTENER_PID) || pid.equals(ADMIN_LISTENER_PID);
         if (current == null) {
             LOG.info("Created {}{}: {}", pid, listener ? " (the HTTP listener starts)" : "", render(wanted));
         } else {
@@ -101,14 +114,14 @@ final class ConfigurationPublisher {
         return true;
     }
 
-    /** Deletes the listener's configuration if there is one, so that no port is open while the proxy is disabled. */
-    private boolean deleteListener() throws IOException {
+    /** Deletes a listener's configuration if there is one, so that no port is open while it is disabled. */
+    private boolean deleteListener(final String pid, final String why) throws IOException {
         // listConfigurations, unlike getFactoryConfiguration, does not create an empty configuration to delete
         final Configuration[] existing;
         try {
-            existing = configAdmin.listConfigurations("(" + Constants.SERVICE_PID + "=" + HTTP_LISTENER_PID + ")");
+            existing = configAdmin.listConfigurations("(" + Constants.SERVICE_PID + "=" + pid + ")");
         } catch (InvalidSyntaxException e) {
-            throw new IllegalStateException("bad filter for " + HTTP_LISTENER_PID, e);
+            throw new IllegalStateException("bad filter for " + pid, e);
         }
         if (existing == null || existing.length == 0) {
             return false;
@@ -116,8 +129,7 @@ final class ConfigurationPublisher {
         for (final Configuration configuration : existing) {
             configuration.delete();
         }
-        LOG.info("Deleted {}: {} is false, so the proxy does not listen", HTTP_LISTENER_PID,
-                YamlKeys.ENABLE_LOCAL_OTA_PROXY);
+        LOG.info("Deleted {}: {}", pid, why);
         return true;
     }
 

@@ -20,6 +20,9 @@ final class ProxyInfo {
     static final int DEFAULT_READ_TIMEOUT_MS = 16_000;
     static final long DEFAULT_DISK_POLL_INTERVAL_MS = 2_000;
     static final String DEFAULT_EVICTION_POLICY = "lru";
+    // The admin endpoint answers on the gateway itself only, unless an operator opens it up.
+    static final String DEFAULT_ADMIN_LISTEN_ADDR = "127.0.0.1";
+    static final int DEFAULT_ADMIN_LISTEN_PORT = 8099;
 
     private final boolean proxyEnabled;
     private final String listenAddr;
@@ -39,6 +42,9 @@ final class ProxyInfo {
     private final int readTimeoutMs;
     private final long diskPollIntervalMs;
     private final String evictionPolicy;
+    private final String adminListenAddr;
+    private final int adminListenPort;
+    private final boolean adminAllowDestructive;
 
     private ProxyInfo(final Builder b) {
         this.proxyEnabled = b.proxyEnabled;
@@ -59,6 +65,9 @@ final class ProxyInfo {
         this.readTimeoutMs = b.readTimeoutMs;
         this.diskPollIntervalMs = b.diskPollIntervalMs;
         this.evictionPolicy = Objects.requireNonNull(b.evictionPolicy, "evictionPolicy");
+        this.adminListenAddr = Objects.requireNonNull(b.adminListenAddr, "adminListenAddr");
+        this.adminListenPort = b.adminListenPort;
+        this.adminAllowDestructive = b.adminAllowDestructive;
     }
 
     static Builder builder() {
@@ -145,6 +154,20 @@ final class ProxyInfo {
         return evictionPolicy;
     }
 
+    String adminListenAddr() {
+        return adminListenAddr;
+    }
+
+    /** The admin endpoint's port; 0 when there is no admin endpoint. */
+    int adminListenPort() {
+        return adminListenPort;
+    }
+
+    /** Whether the admin endpoint may purge and evict. */
+    boolean adminAllowDestructive() {
+        return adminAllowDestructive;
+    }
+
     @Override
     public boolean equals(final Object o) {
         if (this == o) {
@@ -163,14 +186,16 @@ final class ProxyInfo {
                 && hardLimitPercent == other.hardLimitPercent && cacheMaxBytes == other.cacheMaxBytes
                 && logLevel.equals(other.logLevel) && connectTimeoutMs == other.connectTimeoutMs
                 && readTimeoutMs == other.readTimeoutMs && diskPollIntervalMs == other.diskPollIntervalMs
-                && evictionPolicy.equals(other.evictionPolicy);
+                && evictionPolicy.equals(other.evictionPolicy) && adminListenAddr.equals(other.adminListenAddr)
+                && adminListenPort == other.adminListenPort && adminAllowDestructive == other.adminAllowDestructive;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(proxyEnabled, listenAddr, listenPort, cacheEnabled, upperProxy, httpsEnabled, cacheDir,
                 initCache, fillAlwaysFinish, externalCacheDirs, softLimitPercent, hardLimitPercent, cacheMaxBytes, logLevel,
-                connectTimeoutMs, readTimeoutMs, diskPollIntervalMs, evictionPolicy);
+                connectTimeoutMs, readTimeoutMs, diskPollIntervalMs, evictionPolicy, adminListenAddr, adminListenPort,
+                adminAllowDestructive);
     }
 
     @Override
@@ -185,7 +210,9 @@ final class ProxyInfo {
                 + ", cap " + (cacheMaxBytes == 0 ? "none" : cacheMaxBytes + " bytes")
                 + ", disk poll " + diskPollIntervalMs + " ms"
                 + ", timeouts connect " + connectTimeoutMs + " ms / read " + readTimeoutMs + " ms"
-                + ", eviction " + evictionPolicy + ", log level " + logLevel;
+                + ", eviction " + evictionPolicy + ", log level " + logLevel
+                + ", admin " + (adminListenPort == 0 ? "off" : adminListenAddr + ":" + adminListenPort
+                        + (adminAllowDestructive ? " (purge and evict allowed)" : ""));
     }
 
     /** Collects the settings, starting from the embedded defaults (except the cache dir, which must be set). */
@@ -208,6 +235,9 @@ final class ProxyInfo {
         private int readTimeoutMs = DEFAULT_READ_TIMEOUT_MS;
         private long diskPollIntervalMs = DEFAULT_DISK_POLL_INTERVAL_MS;
         private String evictionPolicy = DEFAULT_EVICTION_POLICY;
+        private String adminListenAddr = DEFAULT_ADMIN_LISTEN_ADDR;
+        private int adminListenPort = DEFAULT_ADMIN_LISTEN_PORT;
+        private boolean adminAllowDestructive;
 
         private Builder() {
         }
@@ -299,6 +329,21 @@ final class ProxyInfo {
 
         Builder evictionPolicy(final String value) {
             evictionPolicy = value;
+            return this;
+        }
+
+        Builder adminListenAddr(final String value) {
+            adminListenAddr = value;
+            return this;
+        }
+
+        Builder adminListenPort(final int value) {
+            adminListenPort = value;
+            return this;
+        }
+
+        Builder adminAllowDestructive(final boolean value) {
+            adminAllowDestructive = value;
             return this;
         }
 

@@ -116,6 +116,12 @@ final class ProxyInfoParser {
                         s -> s.first(Integer.class, YamlKeys.DISK_POLL_INTERVAL)))
                 .evictionPolicy(pick(cli, file, ProxyInfo.DEFAULT_EVICTION_POLICY,
                         s -> s.first(String.class, YamlKeys.EVICTION_POLICY)))
+                .adminListenAddr(pick(cli, file, ProxyInfo.DEFAULT_ADMIN_LISTEN_ADDR,
+                        s -> s.first(String.class, YamlKeys.ADMIN_LISTEN_ADDR)))
+                .adminListenPort(pick(cli, file, ProxyInfo.DEFAULT_ADMIN_LISTEN_PORT,
+                        s -> s.first(Integer.class, YamlKeys.ADMIN_LISTEN_PORT)))
+                .adminAllowDestructive(pick(cli, file, false,
+                        s -> s.first(Boolean.class, YamlKeys.ADMIN_ALLOW_DESTRUCTIVE)))
                 .build();
     }
 

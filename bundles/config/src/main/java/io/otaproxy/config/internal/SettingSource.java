@@ -78,11 +78,15 @@ final class SettingSource {
             case YamlKeys.INIT_CACHE:
             case YamlKeys.FILL_ALWAYS_FINISH:
             case YamlKeys.ENABLE_HTTPS:
+            case YamlKeys.ADMIN_ALLOW_DESTRUCTIVE:
                 return value.asBoolean();
             case YamlKeys.LOCAL_SERVER:
                 return value.asListenPair();
             case YamlKeys.LISTEN_ADDR:
+            case YamlKeys.ADMIN_LISTEN_ADDR:
                 return value.asIpAddress();
+            case YamlKeys.ADMIN_LISTEN_PORT:
+                return value.asInt(0, 65535, true); // 0: no admin endpoint
             case YamlKeys.LISTEN_PORT:
                 return value.asPort();
             case YamlKeys.UPPER_OTA_PROXY:

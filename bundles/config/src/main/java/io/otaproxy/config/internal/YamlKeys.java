@@ -32,6 +32,9 @@ final class YamlKeys {
     static final String DISK_POLL_INTERVAL = "disk_poll_interval_s";
     static final String EVICTION_POLICY = "eviction_policy";
     static final String EXTERNAL_CACHE_DIRS = "external_cache_dirs";
+    static final String ADMIN_LISTEN_ADDR = "admin_listen_addr";
+    static final String ADMIN_LISTEN_PORT = "admin_listen_port";
+    static final String ADMIN_ALLOW_DESTRUCTIVE = "admin_allow_destructive";
 
     /**
      * Every key that is read, validated and may be overridden. otaclient's {@code format_version},
@@ -41,7 +44,8 @@ final class YamlKeys {
     static final List<String> ALL = List.of(GATEWAY, ENABLE_OTA_PROXY, LOCAL_SERVER, UPPER_OTA_PROXY,
             ENABLE_LOCAL_OTA_PROXY, LISTEN_ADDR, LISTEN_PORT, ENABLE_CACHE, EXTERNAL_NFS_CACHE_MNT_POINT, CACHE_DIR,
             INIT_CACHE, ENABLE_HTTPS, SOFT_LIMIT, HARD_LIMIT, CACHE_MAX_BYTES, LOG_LEVEL, CONNECT_TIMEOUT,
-            READ_TIMEOUT, DISK_POLL_INTERVAL, EVICTION_POLICY, EXTERNAL_CACHE_DIRS, FILL_ALWAYS_FINISH);
+            READ_TIMEOUT, DISK_POLL_INTERVAL, EVICTION_POLICY, EXTERNAL_CACHE_DIRS, FILL_ALWAYS_FINISH,
+            ADMIN_LISTEN_ADDR, ADMIN_LISTEN_PORT, ADMIN_ALLOW_DESTRUCTIVE);
 
     private YamlKeys() {
     }

@@ -15,6 +15,7 @@ import org.junit.Test;
 public final class ConfigurationPublisherTest {
 
     private static final String HTTP_PID = "org.apache.felix.http~otaproxy";
+    private static final String ADMIN_HTTP_PID = "org.apache.felix.http~otaproxy-admin";
 
     private final ProxyInfoParser parser = new ProxyInfoParser(Paths.get("/srv/ota"));
     private final FakeConfigurationAdmin configAdmin = new FakeConfigurationAdmin();
@@ -26,11 +27,11 @@ public final class ConfigurationPublisherTest {
     }
 
     @Test
-    public void firstPublishCreatesAllSixConfigurations() throws Exception {
+    public void firstPublishCreatesAllEightConfigurations() throws Exception {
         final ProxyInfo info = parse("upper_ota_proxy: http://10.0.0.1:8082\ninit_cache: true\n"
                 + "external_cache_dirs: [/media/usb]\ncache_max_bytes: 1K\n");
-        assertEquals(6, publisher.publish(info));
-        assertEquals(6, configAdmin.pids().size());
+        assertEquals(8, publisher.publish(info));
+        assertEquals(8, configAdmin.pids().size());
 
         final Dictionary<String, Object> proxy = configAdmin.properties("io.otaproxy.proxy");
         assertEquals("http://10.0.0.1:8082", proxy.get("upper.proxy"));
@@ -118,12 +119,42 @@ public final class ConfigurationPublisherTest {
     }
 
     @Test
+    public void theAdminEndpointGetsItsOwnListenerOnLoopbackByDefault() throws Exception {
+        publisher.publish(parse(""));
+        final Dictionary<String, Object> admin = configAdmin.properties(ADMIN_HTTP_PID);
+        assertEquals("otaproxy-admin", admin.get("org.apache.felix.http.name"));
+        assertEquals("127.0.0.1", admin.get("org.apache.felix.http.host"));
+        assertEquals(8099, admin.get("org.osgi.service.http.port"));
+        assertEquals(Boolean.FALSE, configAdmin.properties("io.otaproxy.admin").get("allow.destructive"));
+    }
+
+    @Test
+    public void adminKeysMoveTheAdminListenerWithoutTouchingTheProxyListener() throws Exception {
+        publisher.publish(parse(""));
+        assertEquals(2, publisher.publish(parse(
+                "admin_listen_addr: 0.0.0.0\nadmin_listen_port: 9100\nadmin_allow_destructive: true\n")));
+        assertEquals(9100, configAdmin.properties(ADMIN_HTTP_PID).get("org.osgi.service.http.port"));
+        assertEquals("0.0.0.0", configAdmin.properties(ADMIN_HTTP_PID).get("org.apache.felix.http.host"));
+        assertEquals(Boolean.TRUE, configAdmin.properties("io.otaproxy.admin").get("allow.destructive"));
+        assertEquals("the proxy's Jetty is not restarted", 1, configAdmin.updates(HTTP_PID));
+    }
+
+    @Test
+    public void adminPortZeroDeletesTheAdminListener() throws Exception {
+        publisher.publish(parse(""));
+        assertEquals(1, publisher.publish(parse("admin_listen_port: 0\n")));
+        assertEquals(1, configAdmin.deletions(ADMIN_HTTP_PID));
+        assertNull(configAdmin.properties(ADMIN_HTTP_PID));
+        assertEquals(8082, configAdmin.properties(HTTP_PID).get("org.osgi.service.http.port"));
+    }
+
+    @Test
     public void disablingTheProxyDeletesTheListener() throws Exception {
         publisher.publish(parse(""));
         assertEquals(1, publisher.publish(parse("enable_local_ota_proxy: false\n")));
         assertEquals(1, configAdmin.deletions(HTTP_PID));
         assertNull(configAdmin.properties(HTTP_PID));
-        assertEquals(5, configAdmin.pids().size());
+        assertEquals(7, configAdmin.pids().size());
         // staying disabled deletes nothing more
         assertEquals(0, publisher.publish(parse("enable_local_ota_proxy: false\n")));
         assertEquals(1, configAdmin.deletions(HTTP_PID));

@@ -113,6 +113,29 @@ public final class ProxyInfoParserTest {
     }
 
     @Test
+    public void readsTheAdminKeys() throws Exception {
+        final ProxyInfo defaults = parse("");
+        assertEquals("127.0.0.1", defaults.adminListenAddr());
+        assertEquals(8099, defaults.adminListenPort());
+        assertFalse(defaults.adminAllowDestructive());
+        final ProxyInfo info = parse(lines("admin_listen_addr: 0.0.0.0", "admin_listen_port: \"9100\"",
+                "admin_allow_destructive: true"));
+        assertEquals("0.0.0.0", info.adminListenAddr());
+        assertEquals(9100, info.adminListenPort());
+        assertTrue(info.adminAllowDestructive());
+        assertEquals(0, parse("admin_listen_port: 0\n").adminListenPort());
+        assertEquals(9200, parser.parse("", Map.of("admin_listen_port", "9200")).adminListenPort());
+    }
+
+    @Test
+    public void refusesBadAdminValuesNamingTheKey() {
+        assertEquals("admin_listen_port", refused("admin_listen_port: 70000\n").key());
+        assertEquals("admin_listen_port", refused("admin_listen_port: -1\n").key());
+        assertEquals("admin_listen_addr", refused("admin_listen_addr: not-an-address\n").key());
+        assertEquals("admin_allow_destructive", refused("admin_allow_destructive: \"yes\"\n").key());
+    }
+
+    @Test
     public void readsTheOldKeys() throws Exception {
         final ProxyInfo info = parse(lines(
                 "gateway: true",

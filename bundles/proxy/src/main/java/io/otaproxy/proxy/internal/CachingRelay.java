@@ -11,6 +11,7 @@ import io.otaproxy.api.cache.CacheEntry;
 import io.otaproxy.api.cache.CacheStore;
 import io.otaproxy.api.cache.EntryMeta;
 import io.otaproxy.api.cache.Fill;
+import io.otaproxy.api.stats.RequestOutcome;
 import io.otaproxy.proxy.internal.upstream.UpstreamResponse;
 
 import org.slf4j.Logger;
@@ -36,6 +37,7 @@ final class CachingRelay {
     void handle(final HttpServletRequest request, final HttpServletResponse response, final ProxyTarget target,
             final boolean head, final OtaCacheControl control) throws IOException {
         final String key = CacheKeys.keyFor(target, control);
+        RequestRecord.key(request, key);
         if (control.retryCaching()) {
             if (store.remove(key)) {
                 LOG.info("{}: dropped cached entry {} (retry_caching)", target, key);
@@ -48,6 +50,7 @@ final class CachingRelay {
             final EntryMeta downloading = control.retryCaching() ? null : store.inFlightMeta(key);
             if (downloading != null) {
                 LOG.debug("{}: HEAD answered from the download in flight of {}", target, key);
+                RequestRecord.mark(request, RequestOutcome.HIT);
                 CachedResponse.send(request, response, downloading, EntryBody.NONE, true);
             } else {
                 relay.relay(request, response, target, true); // a HEAD never starts a download
@@ -70,9 +73,12 @@ final class CachingRelay {
             if (!lead(fill, request, response, target, control)) {
                 return;
             }
+            RequestRecord.mark(request, RequestOutcome.MISS);
         } else if (!awaitJoin(fill)) {
             relay.relay(request, response, target, false);
             return;
+        } else {
+            RequestRecord.mark(request, RequestOutcome.SHARED);
         }
         final Fill.FillReader reader;
         try {
@@ -80,6 +86,7 @@ final class CachingRelay {
         } catch (final IOException e) {
             // the download failed before this client got a byte (upstream error, wrong sha256 or length)
             LOG.debug("{}: fill of {} failed before the response: {}", target, key, e.getMessage());
+            RequestRecord.mark(request, RequestOutcome.ERROR);
             ProxyServlet.sendError(response, 502, "Download failed: " + e.getMessage());
             return;
         }
@@ -101,6 +108,7 @@ final class CachingRelay {
             return false;
         }
         LOG.debug("hit {}", entry.key());
+        RequestRecord.mark(request, RequestOutcome.HIT);
         CachedResponse.send(request, response, entry.meta(), EntryBody.of(file), head);
         return true;
     }

@@ -11,6 +11,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import io.otaproxy.api.cache.CacheStore;
+import io.otaproxy.api.stats.RequestOutcome;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -87,14 +88,28 @@ public final class ProxyServlet extends HttpServlet {
     @Override
     protected void service(final HttpServletRequest request, final HttpServletResponse response)
             throws IOException {
+        final RequestRecord record = ProxyActivity.INSTANCE.start(request);
+        try {
+            serve(request, response);
+        } catch (final IOException | RuntimeException e) {
+            record.outcome(RequestOutcome.ERROR);
+            throw e;
+        } finally {
+            ProxyActivity.INSTANCE.finish(record, response);
+        }
+    }
+
+    private void serve(final HttpServletRequest request, final HttpServletResponse response) throws IOException {
         final Relay current = relay;
         if (current == null) {
+            RequestRecord.mark(request, RequestOutcome.ERROR);
             sendError(response, 503, "ota-proxy is stopping");
             return;
         }
         final String method = request.getMethod();
         if (!method.equals("GET") && !method.equals("HEAD")) {
             response.setHeader("Allow", ALLOW);
+            RequestRecord.mark(request, RequestOutcome.ERROR);
             sendError(response, 405, "Method " + method + " is not supported by ota-proxy; use GET or HEAD.");
             return;
         }
@@ -102,6 +117,7 @@ public final class ProxyServlet extends HttpServlet {
         try {
             target = targetOf(request, current.selfAddress());
         } catch (final BadRequestException e) {
+            RequestRecord.mark(request, RequestOutcome.ERROR);
             sendError(response, e.status(), e.getMessage());
             return;
         }
@@ -109,6 +125,7 @@ public final class ProxyServlet extends HttpServlet {
         try {
             control = OtaCacheControl.parse(Collections.list(request.getHeaders(OtaCacheControl.HEADER)));
         } catch (final BadRequestException e) {
+            RequestRecord.mark(request, RequestOutcome.ERROR);
             sendError(response, e.status(), e.getMessage());
             return;
         }
@@ -120,8 +137,11 @@ public final class ProxyServlet extends HttpServlet {
             } else {
                 new CachingRelay(current, store).handle(request, response, target, head, control);
             }
-        } catch (final CachedResponse.ClientAbortedException | CachedResponse.ClientGoneException e) {
-            LOG.debug("{}: {}", target, e.getMessage()); // the connection is already aborted or gone
+        } catch (final CachedResponse.ClientAbortedException e) {
+            RequestRecord.mark(request, RequestOutcome.ERROR);
+            LOG.debug("{}: {}", target, e.getMessage()); // the connection is already aborted
+        } catch (final CachedResponse.ClientGoneException e) {
+            LOG.debug("{}: {}", target, e.getMessage()); // the client has gone: not the proxy's failure
         }
     }
 

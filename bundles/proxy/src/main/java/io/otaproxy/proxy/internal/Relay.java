@@ -12,6 +12,7 @@ import java.util.Set;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import io.otaproxy.api.stats.RequestOutcome;
 import io.otaproxy.proxy.internal.upstream.UpstreamClient;
 import io.otaproxy.proxy.internal.upstream.UpstreamConnectException;
 import io.otaproxy.proxy.internal.upstream.UpstreamException;
@@ -90,14 +91,18 @@ final class Relay {
                     requestHeaders(request, whole)));
         } catch (final UpstreamTimeoutException e) {
             LOG.debug("{}: upstream timed out: {}", target, e.getMessage());
+            upstreamFailed(request, target, "upstream timed out: " + e.getMessage());
             ProxyServlet.sendError(response, 504, "Upstream timed out: " + e.getMessage());
         } catch (final UpstreamConnectException e) {
             LOG.debug("{}: upstream unreachable: {}", target, e.getMessage());
+            upstreamFailed(request, target, "upstream unreachable: " + e.getMessage());
             ProxyServlet.sendError(response, 502, "Failed to connect to remote: " + e.getMessage());
         } catch (final UpstreamException e) {
             LOG.debug("{}: bad upstream response: {}", target, e.getMessage());
+            upstreamFailed(request, target, "bad upstream response: " + e.getMessage());
             ProxyServlet.sendError(response, 502, "Bad response from remote: " + e.getMessage());
         } catch (final IllegalArgumentException e) {
+            RequestRecord.mark(request, RequestOutcome.ERROR);
             ProxyServlet.sendError(response, 400, "Invalid request: " + e.getMessage());
         }
         return null;
@@ -112,6 +117,13 @@ final class Relay {
                 copyBody(upstream, request, response, target);
             }
         }
+    }
+
+    /** Counts an upstream failure of this request and marks the request as failed. */
+    private static void upstreamFailed(final HttpServletRequest request, final ProxyTarget target,
+            final String message) {
+        RequestRecord.mark(request, RequestOutcome.ERROR);
+        ProxyActivity.INSTANCE.upstreamError(target.toString(), message);
     }
 
     private List<Map.Entry<String, String>> requestHeaders(final HttpServletRequest request, final boolean whole) {
@@ -164,6 +176,7 @@ final class Relay {
                 upstream.abort();
                 LOG.warn("{}: upstream failed after {} bytes, aborting the client connection: {}", target, copied,
                         e.toString());
+                upstreamFailed(request, target, "upstream failed after " + copied + " bytes: " + e.getMessage());
                 final UpstreamAbortedException failure = new UpstreamAbortedException(
                         target + ": upstream failed after " + copied + " bytes", e);
                 if (ClientConnectionAbort.abort(request, failure)) {

@@ -49,7 +49,9 @@ final class HttpInput {
         }
         if (len >= buffer.length) {
             // large read with nothing buffered: straight from the socket into the caller's array
-            return in.read(b, off, len);
+            final int n = in.read(b, off, len);
+            UpstreamTraffic.received(n);
+            return n;
         }
         if (fill() < 0) {
             return -1;
@@ -136,6 +138,7 @@ final class HttpInput {
         pos = 0;
         limit = 0;
         final int n = in.read(buffer, 0, buffer.length);
+        UpstreamTraffic.received(n);
         if (n > 0) {
             limit = n;
         }

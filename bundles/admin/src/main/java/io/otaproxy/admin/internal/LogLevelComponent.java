@@ -1,0 +1,50 @@
+package io.otaproxy.admin.internal;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies {@code log_level} (PID {@code io.otaproxy.logging}) to the running log backend, at start and on every
+ * edit, so an operator can turn on DEBUG on a running gateway and back off without a restart.
+ */
+@Component(service = {}, immediate = true, configurationPid = "io.otaproxy.logging",
+        configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Designate(ocd = LoggingConfig.class)
+public final class LogLevelComponent {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LogLevelComponent.class);
+
+    private volatile String applied;
+
+    @Activate
+    void activate(final LoggingConfig config) {
+        apply(config.log_level());
+    }
+
+    @Modified
+    void modified(final LoggingConfig config) {
+        if (!config.log_level().equalsIgnoreCase(applied)) {
+            apply(config.log_level());
+        }
+    }
+
+    private void apply(final String level) {
+        try {
+            final int loggers = LogLevels.apply(level);
+            // logged at WARN when lowering the level would hide this line itself
+            if (LOG.isInfoEnabled()) {
+                LOG.info("Log level {} ({} loggers)", level, loggers);
+            } else {
+                LOG.warn("Log level {} ({} loggers)", level, loggers);
+            }
+            applied = level;
+        } catch (final IllegalArgumentException | UnsupportedOperationException e) {
+            LOG.warn("Cannot apply log_level {}: {}", level, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.otaproxy.api.stats;
+
+import java.util.List;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/** Counters of the proxy servlet since its bundle started, and the requests it is serving now. */
+@ProviderType
+public interface ProxyStatistics {
+
+    /** Requests answered with {@code outcome}; a request counts once, when it ends. */
+    long requests(RequestOutcome outcome);
+
+    /** Body bytes written to clients, counted when each request ends. */
+    long bytesServed();
+
+    /** Bytes received from upstream connections (heads and bodies, relayed or cached), as they arrive. */
+    long bytesFromUpstream();
+
+    /** Requests that failed because upstream was unreachable, timed out, answered garbage or broke off. */
+    long upstreamErrors();
+
+    /** The requests being served now. */
+    List<ActiveRequest> activeRequests();
+
+    /** The latest errors, oldest first; a bounded number. */
+    List<ErrorRecord> recentErrors();
+}
