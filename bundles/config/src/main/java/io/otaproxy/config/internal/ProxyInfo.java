@@ -20,6 +20,13 @@ final class ProxyInfo {
     static final int DEFAULT_READ_TIMEOUT_MS = 16_000;
     static final long DEFAULT_DISK_POLL_INTERVAL_MS = 2_000;
     static final String DEFAULT_EVICTION_POLICY = "lru";
+    // The reference's request semaphore (MAX_CONCURRENT_REQUESTS).
+    static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 1024;
+    // Off: a child ota-proxy brings all of its ECUs' requests from one address.
+    static final int DEFAULT_MAX_REQUESTS_PER_CLIENT = 0;
+    static final int DEFAULT_MAX_UPSTREAM_CONNECTIONS = 256;
+    // Idle client connections close after this long: room for an OTA client's pauses, yet sockets get freed.
+    static final int DEFAULT_CLIENT_IDLE_TIMEOUT_MS = 60_000;
 
     private final boolean proxyEnabled;
     private final String listenAddr;
@@ -39,6 +46,12 @@ final class ProxyInfo {
     private final int readTimeoutMs;
     private final long diskPollIntervalMs;
     private final String evictionPolicy;
+    private final List<String> allowedUpstreams;
+    private final String proxyId;
+    private final int maxConcurrentRequests;
+    private final int maxRequestsPerClient;
+    private final int maxUpstreamConnections;
+    private final int clientIdleTimeoutMs;
 
     private ProxyInfo(final Builder b) {
         this.proxyEnabled = b.proxyEnabled;
@@ -59,6 +72,12 @@ final class ProxyInfo {
         this.readTimeoutMs = b.readTimeoutMs;
         this.diskPollIntervalMs = b.diskPollIntervalMs;
         this.evictionPolicy = Objects.requireNonNull(b.evictionPolicy, "evictionPolicy");
+        this.allowedUpstreams = List.copyOf(b.allowedUpstreams);
+        this.proxyId = Objects.requireNonNull(b.proxyId, "proxyId");
+        this.maxConcurrentRequests = b.maxConcurrentRequests;
+        this.maxRequestsPerClient = b.maxRequestsPerClient;
+        this.maxUpstreamConnections = b.maxUpstreamConnections;
+        this.clientIdleTimeoutMs = b.clientIdleTimeoutMs;
     }
 
     static Builder builder() {
@@ -145,6 +164,34 @@ final class ProxyInfo {
         return evictionPolicy;
     }
 
+    /** Upstream rules (host, port, CIDR); empty means any upstream. */
+    List<String> allowedUpstreams() {
+        return allowedUpstreams;
+    }
+
+    /** The proxy's name in Via; "" lets the proxy choose one per instance. */
+    String proxyId() {
+        return proxyId;
+    }
+
+    int maxConcurrentRequests() {
+        return maxConcurrentRequests;
+    }
+
+    /** Concurrent requests per client address; 0 means no limit of its own. */
+    int maxRequestsPerClient() {
+        return maxRequestsPerClient;
+    }
+
+    /** Upstream connections open at once; 0 means no limit. */
+    int maxUpstreamConnections() {
+        return maxUpstreamConnections;
+    }
+
+    int clientIdleTimeoutMs() {
+        return clientIdleTimeoutMs;
+    }
+
     @Override
     public boolean equals(final Object o) {
         if (this == o) {
@@ -163,14 +210,19 @@ final class ProxyInfo {
                 && hardLimitPercent == other.hardLimitPercent && cacheMaxBytes == other.cacheMaxBytes
                 && logLevel.equals(other.logLevel) && connectTimeoutMs == other.connectTimeoutMs
                 && readTimeoutMs == other.readTimeoutMs && diskPollIntervalMs == other.diskPollIntervalMs
-                && evictionPolicy.equals(other.evictionPolicy);
+                && evictionPolicy.equals(other.evictionPolicy) && allowedUpstreams.equals(other.allowedUpstreams)
+                && proxyId.equals(other.proxyId) && maxConcurrentRequests == other.maxConcurrentRequests
+                && maxRequestsPerClient == other.maxRequestsPerClient
+                && maxUpstreamConnections == other.maxUpstreamConnections
+                && clientIdleTimeoutMs == other.clientIdleTimeoutMs;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(proxyEnabled, listenAddr, listenPort, cacheEnabled, upperProxy, httpsEnabled, cacheDir,
                 initCache, fillAlwaysFinish, externalCacheDirs, softLimitPercent, hardLimitPercent, cacheMaxBytes, logLevel,
-                connectTimeoutMs, readTimeoutMs, diskPollIntervalMs, evictionPolicy);
+                connectTimeoutMs, readTimeoutMs, diskPollIntervalMs, evictionPolicy, allowedUpstreams, proxyId,
+                maxConcurrentRequests, maxRequestsPerClient, maxUpstreamConnections, clientIdleTimeoutMs);
     }
 
     @Override
@@ -185,7 +237,13 @@ final class ProxyInfo {
                 + ", cap " + (cacheMaxBytes == 0 ? "none" : cacheMaxBytes + " bytes")
                 + ", disk poll " + diskPollIntervalMs + " ms"
                 + ", timeouts connect " + connectTimeoutMs + " ms / read " + readTimeoutMs + " ms"
-                + ", eviction " + evictionPolicy + ", log level " + logLevel;
+                + ", eviction " + evictionPolicy + ", log level " + logLevel
+                + ", upstreams " + (allowedUpstreams.isEmpty() ? "any" : allowedUpstreams)
+                + ", proxy id " + (proxyId.isEmpty() ? "per instance" : proxyId)
+                + ", requests max " + maxConcurrentRequests
+                + " / per client " + (maxRequestsPerClient == 0 ? "unlimited" : maxRequestsPerClient)
+                + ", upstream connections max " + (maxUpstreamConnections == 0 ? "unlimited" : maxUpstreamConnections)
+                + ", client idle timeout " + clientIdleTimeoutMs + " ms";
     }
 
     /** Collects the settings, starting from the embedded defaults (except the cache dir, which must be set). */
@@ -208,6 +266,12 @@ final class ProxyInfo {
         private int readTimeoutMs = DEFAULT_READ_TIMEOUT_MS;
         private long diskPollIntervalMs = DEFAULT_DISK_POLL_INTERVAL_MS;
         private String evictionPolicy = DEFAULT_EVICTION_POLICY;
+        private List<String> allowedUpstreams = List.of();
+        private String proxyId = "";
+        private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
+        private int maxRequestsPerClient = DEFAULT_MAX_REQUESTS_PER_CLIENT;
+        private int maxUpstreamConnections = DEFAULT_MAX_UPSTREAM_CONNECTIONS;
+        private int clientIdleTimeoutMs = DEFAULT_CLIENT_IDLE_TIMEOUT_MS;
 
         private Builder() {
         }
@@ -299,6 +363,36 @@ final class ProxyInfo {
 
         Builder evictionPolicy(final String value) {
             evictionPolicy = value;
+            return this;
+        }
+
+        Builder allowedUpstreams(final List<String> value) {
+            allowedUpstreams = value;
+            return this;
+        }
+
+        Builder proxyId(final String value) {
+            proxyId = value;
+            return this;
+        }
+
+        Builder maxConcurrentRequests(final int value) {
+            maxConcurrentRequests = value;
+            return this;
+        }
+
+        Builder maxRequestsPerClient(final int value) {
+            maxRequestsPerClient = value;
+            return this;
+        }
+
+        Builder maxUpstreamConnections(final int value) {
+            maxUpstreamConnections = value;
+            return this;
+        }
+
+        Builder clientIdleTimeoutMs(final int value) {
+            clientIdleTimeoutMs = value;
             return this;
         }
 

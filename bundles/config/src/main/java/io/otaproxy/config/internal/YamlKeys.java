@@ -32,6 +32,12 @@ final class YamlKeys {
     static final String DISK_POLL_INTERVAL = "disk_poll_interval_s";
     static final String EVICTION_POLICY = "eviction_policy";
     static final String EXTERNAL_CACHE_DIRS = "external_cache_dirs";
+    static final String ALLOWED_UPSTREAMS = "allowed_upstreams";
+    static final String PROXY_ID = "proxy_id";
+    static final String MAX_CONCURRENT_REQUESTS = "max_concurrent_requests";
+    static final String MAX_REQUESTS_PER_CLIENT = "max_requests_per_client";
+    static final String MAX_UPSTREAM_CONNECTIONS = "max_upstream_connections";
+    static final String CLIENT_IDLE_TIMEOUT = "client_idle_timeout_s";
 
     /**
      * Every key that is read, validated and may be overridden. otaclient's {@code format_version},
@@ -41,7 +47,8 @@ final class YamlKeys {
     static final List<String> ALL = List.of(GATEWAY, ENABLE_OTA_PROXY, LOCAL_SERVER, UPPER_OTA_PROXY,
             ENABLE_LOCAL_OTA_PROXY, LISTEN_ADDR, LISTEN_PORT, ENABLE_CACHE, EXTERNAL_NFS_CACHE_MNT_POINT, CACHE_DIR,
             INIT_CACHE, ENABLE_HTTPS, SOFT_LIMIT, HARD_LIMIT, CACHE_MAX_BYTES, LOG_LEVEL, CONNECT_TIMEOUT,
-            READ_TIMEOUT, DISK_POLL_INTERVAL, EVICTION_POLICY, EXTERNAL_CACHE_DIRS, FILL_ALWAYS_FINISH);
+            READ_TIMEOUT, DISK_POLL_INTERVAL, EVICTION_POLICY, EXTERNAL_CACHE_DIRS, FILL_ALWAYS_FINISH, ALLOWED_UPSTREAMS,
+            PROXY_ID, MAX_CONCURRENT_REQUESTS, MAX_REQUESTS_PER_CLIENT, MAX_UPSTREAM_CONNECTIONS, CLIENT_IDLE_TIMEOUT);
 
     private YamlKeys() {
     }
