@@ -42,12 +42,13 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 public class HostileInputIT extends ProxyTestSupport {
 
     private static final int LIMIT_MS = 10_000;
-    /** Short, so that the slow-header test does not take a minute. */
-    private static final int IDLE_TIMEOUT_S = 3;
+    /** Short, so that the slow-header tests do not take a minute; the idle timeout is longer than the deadline. */
+    private static final int HEAD_TIMEOUT_S = 2;
+    private static final int IDLE_TIMEOUT_S = 5;
 
     @Override
     protected String extraYaml() {
-        return "client_idle_timeout_s: " + IDLE_TIMEOUT_S + "\n";
+        return "client_idle_timeout_s: " + IDLE_TIMEOUT_S + "\nclient_header_timeout_s: " + HEAD_TIMEOUT_S + "\n";
     }
 
     private RawExchange raw(final String request) throws IOException {
@@ -254,24 +255,88 @@ public class HostileInputIT extends ProxyTestSupport {
         normalClientIsServed("/after-traversal");
     }
 
-    @Test
-    public void aSlowHeaderConnectionIsClosedAfterTheIdleTimeout() throws IOException {
-        try (Socket slow = RawExchange.connect("127.0.0.1", proxyPort())) {
-            slow.getOutputStream().write(RawExchange.ascii("GET " + origin.url("/slow") + " HTTP/1.1\r\nHo"));
-            slow.getOutputStream().flush();
-            slow.setSoTimeout((IDLE_TIMEOUT_S + 10) * 1000);
-            final long start = System.nanoTime();
-            normalClientIsServed("/while-slow");
-            final InputStream in = slow.getInputStream();
-            final byte[] answer = in.readAllBytes(); // Jetty may say 408 before closing, or just close
-            final long waited = (System.nanoTime() - start) / 1_000_000;
+    /** Reads until the peer closes; the milliseconds from {@code since} to the close. */
+    private static long millisUntilClosed(final Socket socket, final long since, final int limitMillis)
+            throws IOException {
+        socket.setSoTimeout(limitMillis);
+        final InputStream in = socket.getInputStream();
+        try {
+            final byte[] answer = in.readAllBytes();
             final String text = new String(answer, StandardCharsets.ISO_8859_1);
             assertTrue(text, text.isEmpty() || text.startsWith("HTTP/1.1 408") || text.startsWith("HTTP/1.1 400"));
-            assertTrue("closed after about the idle timeout: " + waited + " ms", waited >= IDLE_TIMEOUT_S * 900L);
         } catch (final SocketTimeoutException e) {
-            throw new AssertionError("the slow connection was never closed", e);
+            throw new AssertionError("the connection was never closed", e);
+        } catch (final IOException e) {
+            // reset: closed as well
+        }
+        return (System.nanoTime() - since) / 1_000_000;
+    }
+
+    @Test
+    public void aSilentConnectionIsClosedAtTheHeadDeadline() throws IOException {
+        try (Socket silent = RawExchange.connect("127.0.0.1", proxyPort())) {
+            final long opened = System.nanoTime();
+            normalClientIsServed("/while-silent");
+            final long closed = millisUntilClosed(silent, opened, 20_000);
+            System.out.println("silent connection closed after " + closed + " ms");
+            assertTrue("head deadline " + HEAD_TIMEOUT_S + " s, closed after " + closed + " ms",
+                    closed >= HEAD_TIMEOUT_S * 900L && closed < IDLE_TIMEOUT_S * 1000L);
+        }
+    }
+
+    @Test
+    public void aTricklingHeadIsClosedAtTheDeadlineThoughEveryByteResetsTheIdleTimer() throws Exception {
+        final byte[] head = RawExchange.ascii("GET " + origin.url("/slow") + " HTTP/1.1\r\nHost: "
+                + origin.authority() + "\r\nUser-Agent: slowloris\r\n\r\n");
+        try (Socket slow = RawExchange.connect("127.0.0.1", proxyPort())) {
+            final long opened = System.nanoTime();
+            final Thread trickle = new Thread(() -> {
+                try {
+                    for (final byte b : head) {
+                        slow.getOutputStream().write(b);
+                        slow.getOutputStream().flush();
+                        Thread.sleep(250); // 4 bytes a second: the whole head would take about 20 s
+                    }
+                } catch (final IOException | InterruptedException e) {
+                    // closed by the proxy: expected
+                }
+            });
+            trickle.start();
+            normalClientIsServed("/while-trickling");
+            final long closed = millisUntilClosed(slow, opened, 20_000);
+            trickle.interrupt();
+            trickle.join(5_000);
+            System.out.println("trickling connection closed after " + closed + " ms");
+            assertTrue("closed after " + closed + " ms", closed >= HEAD_TIMEOUT_S * 900L
+                    && closed < HEAD_TIMEOUT_S * 1000L + 2_500);
         }
         assertEquals(0, origin.requestCount("/slow"));
+    }
+
+    @Test
+    public void aKeptAliveConnectionIsLeftToTheIdleTimeout() throws IOException {
+        origin.put("/keep", new byte[] {1, 2, 3});
+        try (Socket socket = RawExchange.connect("127.0.0.1", proxyPort())) {
+            final long opened = System.nanoTime();
+            socket.getOutputStream().write(RawExchange.ascii("GET " + origin.url("/keep") + " HTTP/1.1\r\nHost: "
+                    + origin.authority() + "\r\n\r\n"));
+            socket.getOutputStream().flush();
+            socket.setSoTimeout(10_000);
+            final InputStream in = socket.getInputStream();
+            final StringBuilder response = new StringBuilder();
+            while (!response.toString().endsWith("\r\n\r\n")) {
+                response.append((char) in.read());
+            }
+            assertTrue(response.toString(), response.toString().startsWith("HTTP/1.1 200"));
+            assertEquals(3, in.readNBytes(3).length);
+            final long answered = System.nanoTime();
+            final long idle = millisUntilClosed(socket, answered, 20_000);
+            final long sinceOpen = (System.nanoTime() - opened) / 1_000_000;
+            System.out.println("kept-alive connection closed " + idle + " ms after its response");
+            assertTrue("the head deadline does not apply after a request: " + sinceOpen + " ms",
+                    sinceOpen > HEAD_TIMEOUT_S * 1000L + 1_000);
+            assertTrue("idle timeout " + IDLE_TIMEOUT_S + " s: " + idle + " ms", idle >= IDLE_TIMEOUT_S * 900L);
+        }
     }
 
     private static Set<Path> filesOutside(final Path root, final Path excluded) throws IOException {

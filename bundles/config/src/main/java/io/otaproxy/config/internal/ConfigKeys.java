@@ -22,6 +22,8 @@ final class ConfigKeys {
     static final String PROXY_MAX_CONCURRENT_REQUESTS = "max.concurrent.requests";
     static final String PROXY_MAX_REQUESTS_PER_CLIENT = "max.requests.per.client";
     static final String PROXY_MAX_UPSTREAM_CONNECTIONS = "max.upstream.connections";
+    /** How long a new client connection may take to send its first complete request head. */
+    static final String PROXY_CLIENT_HEADER_TIMEOUT_MS = "client.header.timeout.ms";
 
     /** The cache store. */
     static final String CACHE_PID = "io.otaproxy.cache";

@@ -68,6 +68,7 @@ final class ConfigurationMapping {
         p.put(ConfigKeys.PROXY_MAX_CONCURRENT_REQUESTS, info.maxConcurrentRequests());
         p.put(ConfigKeys.PROXY_MAX_REQUESTS_PER_CLIENT, info.maxRequestsPerClient());
         p.put(ConfigKeys.PROXY_MAX_UPSTREAM_CONNECTIONS, info.maxUpstreamConnections());
+        p.put(ConfigKeys.PROXY_CLIENT_HEADER_TIMEOUT_MS, info.clientHeaderTimeoutMs());
         return p;
     }
 

@@ -27,6 +27,8 @@ final class ProxyInfo {
     static final int DEFAULT_MAX_UPSTREAM_CONNECTIONS = 256;
     // Idle client connections close after this long: room for an OTA client's pauses, yet sockets get freed.
     static final int DEFAULT_CLIENT_IDLE_TIMEOUT_MS = 60_000;
+    // An ECU sends its request head in one packet; a head still incomplete after this is a slow or hostile client.
+    static final int DEFAULT_CLIENT_HEADER_TIMEOUT_MS = 30_000;
 
     private final boolean proxyEnabled;
     private final String listenAddr;
@@ -52,6 +54,7 @@ final class ProxyInfo {
     private final int maxRequestsPerClient;
     private final int maxUpstreamConnections;
     private final int clientIdleTimeoutMs;
+    private final int clientHeaderTimeoutMs;
 
     private ProxyInfo(final Builder b) {
         this.proxyEnabled = b.proxyEnabled;
@@ -78,6 +81,7 @@ final class ProxyInfo {
         this.maxRequestsPerClient = b.maxRequestsPerClient;
         this.maxUpstreamConnections = b.maxUpstreamConnections;
         this.clientIdleTimeoutMs = b.clientIdleTimeoutMs;
+        this.clientHeaderTimeoutMs = b.clientHeaderTimeoutMs;
     }
 
     static Builder builder() {
@@ -192,6 +196,10 @@ final class ProxyInfo {
         return clientIdleTimeoutMs;
     }
 
+    int clientHeaderTimeoutMs() {
+        return clientHeaderTimeoutMs;
+    }
+
     @Override
     public boolean equals(final Object o) {
         if (this == o) {
@@ -214,7 +222,8 @@ final class ProxyInfo {
                 && proxyId.equals(other.proxyId) && maxConcurrentRequests == other.maxConcurrentRequests
                 && maxRequestsPerClient == other.maxRequestsPerClient
                 && maxUpstreamConnections == other.maxUpstreamConnections
-                && clientIdleTimeoutMs == other.clientIdleTimeoutMs;
+                && clientIdleTimeoutMs == other.clientIdleTimeoutMs
+                && clientHeaderTimeoutMs == other.clientHeaderTimeoutMs;
     }
 
     @Override
@@ -222,7 +231,7 @@ final class ProxyInfo {
         return Objects.hash(proxyEnabled, listenAddr, listenPort, cacheEnabled, upperProxy, httpsEnabled, cacheDir,
                 initCache, fillAlwaysFinish, externalCacheDirs, softLimitPercent, hardLimitPercent, cacheMaxBytes, logLevel,
                 connectTimeoutMs, readTimeoutMs, diskPollIntervalMs, evictionPolicy, allowedUpstreams, proxyId,
-                maxConcurrentRequests, maxRequestsPerClient, maxUpstreamConnections, clientIdleTimeoutMs);
+                maxConcurrentRequests, maxRequestsPerClient, maxUpstreamConnections, clientIdleTimeoutMs, clientHeaderTimeoutMs);
     }
 
     @Override
@@ -243,7 +252,7 @@ final class ProxyInfo {
                 + ", requests max " + maxConcurrentRequests
                 + " / per client " + (maxRequestsPerClient == 0 ? "unlimited" : maxRequestsPerClient)
                 + ", upstream connections max " + (maxUpstreamConnections == 0 ? "unlimited" : maxUpstreamConnections)
-                + ", client idle timeout " + clientIdleTimeoutMs + " ms";
+                + ", client idle timeout " + clientIdleTimeoutMs + " ms, head deadline " + clientHeaderTimeoutMs + " ms";
     }
 
     /** Collects the settings, starting from the embedded defaults (except the cache dir, which must be set). */
@@ -272,6 +281,7 @@ final class ProxyInfo {
         private int maxRequestsPerClient = DEFAULT_MAX_REQUESTS_PER_CLIENT;
         private int maxUpstreamConnections = DEFAULT_MAX_UPSTREAM_CONNECTIONS;
         private int clientIdleTimeoutMs = DEFAULT_CLIENT_IDLE_TIMEOUT_MS;
+        private int clientHeaderTimeoutMs = DEFAULT_CLIENT_HEADER_TIMEOUT_MS;
 
         private Builder() {
         }
@@ -393,6 +403,11 @@ final class ProxyInfo {
 
         Builder clientIdleTimeoutMs(final int value) {
             clientIdleTimeoutMs = value;
+            return this;
+        }
+
+        Builder clientHeaderTimeoutMs(final int value) {
+            clientHeaderTimeoutMs = value;
             return this;
         }
 

@@ -126,6 +126,8 @@ final class ProxyInfoParser {
                         s -> s.first(Integer.class, YamlKeys.MAX_UPSTREAM_CONNECTIONS)))
                 .clientIdleTimeoutMs(pick(cli, file, ProxyInfo.DEFAULT_CLIENT_IDLE_TIMEOUT_MS,
                         s -> s.first(Integer.class, YamlKeys.CLIENT_IDLE_TIMEOUT)))
+                .clientHeaderTimeoutMs(pick(cli, file, ProxyInfo.DEFAULT_CLIENT_HEADER_TIMEOUT_MS,
+                        s -> s.first(Integer.class, YamlKeys.CLIENT_HEADER_TIMEOUT)))
                 .build();
     }
 

@@ -116,6 +116,7 @@ final class SettingSource {
             case YamlKeys.MAX_UPSTREAM_CONNECTIONS:
                 return value.asInt(0, 1_000_000, false);
             case YamlKeys.CLIENT_IDLE_TIMEOUT:
+            case YamlKeys.CLIENT_HEADER_TIMEOUT:
                 return value.asMillis();
             default:
                 throw new IllegalStateException("no type for key " + key);

@@ -318,7 +318,8 @@ public final class ProxyInfoParserTest {
                 "max_concurrent_requests: 100",
                 "max_requests_per_client: 10",
                 "max_upstream_connections: 0",
-                "client_idle_timeout_s: 2.5"));
+                "client_idle_timeout_s: 2.5",
+                "client_header_timeout_s: 4"));
         assertEquals(List.of("ota.example.com", "*.cdn.example:443", "10.0.0.0/8", "[fd00::]/8:8000-8099",
                 "2001:db8::/32", "*:8080"), info.allowedUpstreams());
         assertEquals("gateway-1", info.proxyId());
@@ -326,6 +327,7 @@ public final class ProxyInfoParserTest {
         assertEquals(10, info.maxRequestsPerClient());
         assertEquals(0, info.maxUpstreamConnections());
         assertEquals(2_500, info.clientIdleTimeoutMs());
+        assertEquals(4_000, info.clientHeaderTimeoutMs());
     }
 
     @Test
@@ -337,6 +339,7 @@ public final class ProxyInfoParserTest {
         assertEquals(0, info.maxRequestsPerClient());
         assertEquals(256, info.maxUpstreamConnections());
         assertEquals(60_000, info.clientIdleTimeoutMs());
+        assertEquals(30_000, info.clientHeaderTimeoutMs());
     }
 
     @Test
@@ -355,7 +358,8 @@ public final class ProxyInfoParserTest {
             {"max_concurrent_requests: 0", "max_concurrent_requests"},
             {"max_requests_per_client: -1", "max_requests_per_client"},
             {"max_upstream_connections: many", "max_upstream_connections"},
-            {"client_idle_timeout_s: 0", "client_idle_timeout_s"}}) {
+            {"client_idle_timeout_s: 0", "client_idle_timeout_s"},
+            {"client_header_timeout_s: -3", "client_header_timeout_s"}}) {
             final InvalidProxyInfoException e = refused(bad[0] + "\n");
             assertEquals(bad[0], bad[1], e.key());
         }

@@ -57,4 +57,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "Upstream connections open at once, idle pooled ones included; a request that finds none"
                     + " free within the connect timeout gets 503. 0: no limit.")
     int max_upstream_connections() default 256;
+
+    @AttributeDefinition(name = "Request head deadline (ms)",
+            description = "A new client connection that has not sent a complete request head this long after"
+                    + " opening is closed, however slowly it keeps sending. 0: only the idle timeout applies.")
+    int client_header_timeout_ms() default 30_000;
 }
