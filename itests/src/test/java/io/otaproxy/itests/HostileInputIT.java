@@ -102,6 +102,10 @@ public class HostileInputIT extends ProxyTestSupport {
             final RawExchange r = RawExchange.send(proxyPort(), request, LIMIT_MS);
             final String label = new String(request, 0, Math.min(60, request.length), StandardCharsets.ISO_8859_1);
             outcomes.merge(r.status, 1, Integer::sum);
+            if (r.status != 400) {
+                System.out.println("malformed " + label.replace("\r", "\\r").replace("\n", "\\n")
+                        .replaceAll("[^\\x20-\\x7e]", "?") + " -> " + r.status);
+            }
             // 505 is Jetty's answer to a request line without a version or with an unknown one (HTTP/0.9, 9.9)
             final boolean badVersion = label.matches("(?s)GET http://[^ ]+/x(\\r\\n.*| HTTP/9\\.9.*)")
                     || label.startsWith("PRI * HTTP/2.0");

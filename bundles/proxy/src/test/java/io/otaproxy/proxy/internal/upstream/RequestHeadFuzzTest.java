@@ -61,6 +61,7 @@ public class RequestHeadFuzzTest {
                 assertEquals("Host: origin.example", lines[1]);
             }
         }
+        System.out.println("upstream request heads: 20000 cases, " + accepted + " accepted and encoded");
         assertTrue("accepted " + accepted, accepted > 2_000);
     }
 }
