@@ -195,7 +195,10 @@ final class EmbeddedFramework {
             @Override
             public Object addingService(final ServiceReference<Object> reference) {
                 final Object endpoint = reference.getProperty("osgi.http.endpoint");
-                final String where = endpoint instanceof String[] a && a.length > 0 ? String.join(", ", a)
+                // each address once: the proxy's request-head deadline adds a second, non-listening connector
+                // with the same address, which Felix HTTP lists as an endpoint too
+                final String where = endpoint instanceof String[] a && a.length > 0
+                        ? String.join(", ", new java.util.LinkedHashSet<>(java.util.Arrays.asList(a)))
                         : String.valueOf(endpoint);
                 System.err.println("[ota-proxy] INFO " + what + " " + where);
                 return reference;

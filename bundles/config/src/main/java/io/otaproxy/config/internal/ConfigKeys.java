@@ -15,6 +15,15 @@ final class ConfigKeys {
     static final String PROXY_LISTEN_PORT = "listen.port";
     static final String PROXY_CONNECT_TIMEOUT_MS = "upstream.connect.timeout.ms";
     static final String PROXY_READ_TIMEOUT_MS = "upstream.read.timeout.ms";
+    /** Where the proxy may connect: host, port and CIDR rules; empty means anywhere. */
+    static final String PROXY_ALLOWED_UPSTREAMS = "allowed.upstreams";
+    /** The name this proxy puts in Via and recognises its own loops by; "" lets the proxy pick one per instance. */
+    static final String PROXY_ID = "proxy.id";
+    static final String PROXY_MAX_CONCURRENT_REQUESTS = "max.concurrent.requests";
+    static final String PROXY_MAX_REQUESTS_PER_CLIENT = "max.requests.per.client";
+    static final String PROXY_MAX_UPSTREAM_CONNECTIONS = "max.upstream.connections";
+    /** How long a new client connection may take to send its first complete request head. */
+    static final String PROXY_CLIENT_HEADER_TIMEOUT_MS = "client.header.timeout.ms";
 
     /** The cache store. */
     static final String CACHE_PID = "io.otaproxy.cache";
@@ -64,6 +73,8 @@ final class ConfigKeys {
     static final String HTTP_RESPONSE_BUFFER_SIZE = "org.apache.felix.http.jetty.responseBufferSize";
     static final String HTTP_SEND_SERVER_HEADER = "org.apache.felix.http.jetty.sendServerHeader";
     static final String HTTP_TIMEOUT = "org.apache.felix.http.timeout";
+    static final String HTTP_HEADER_BUFFER_SIZE = "org.apache.felix.http.jetty.headerBufferSize";
+    static final String HTTP_REQUEST_BUFFER_SIZE = "org.apache.felix.http.jetty.requestBufferSize";
 
     /** Framework property: the path of proxy_info.yml; absent means embedded defaults only. */
     static final String FRAMEWORK_CONFIG_FILE = "otaproxy.config";

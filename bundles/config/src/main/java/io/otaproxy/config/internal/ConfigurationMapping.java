@@ -10,8 +10,11 @@ final class ConfigurationMapping {
     static final String URI_COMPLIANCE_UNSAFE = "UNSAFE";
     // Large enough that a cached body leaves in big writes rather than Jetty's default small chunks.
     static final int RESPONSE_BUFFER_BYTES = 65_536;
-    // Idle client connections close after this long: room for an OTA client's pauses, yet sockets get freed.
-    static final int IDLE_TIMEOUT_MS = 60_000;
+    // Request line plus headers above this get 414 (request line) or 431 (headers) from Jetty. OTA requests are a
+    // few hundred bytes; pre-signed URLs can reach a few KiB.
+    static final int MAX_REQUEST_HEAD_BYTES = 16_384;
+    // Jetty's read buffer per connection; a head larger than it is still assembled up to the limit above.
+    static final int REQUEST_BUFFER_BYTES = 8_192;
 
     private final String launchId;
 
@@ -47,7 +50,7 @@ final class ConfigurationMapping {
         p.put(ConfigKeys.HTTP_ENABLE, Boolean.TRUE);
         p.put(ConfigKeys.HTTPS_ENABLE, Boolean.FALSE);
         p.put(ConfigKeys.HTTP_SEND_SERVER_HEADER, Boolean.FALSE);
-        p.put(ConfigKeys.HTTP_TIMEOUT, IDLE_TIMEOUT_MS);
+        p.put(ConfigKeys.HTTP_TIMEOUT, ProxyInfo.DEFAULT_CLIENT_IDLE_TIMEOUT_MS);
         return p;
     }
 
@@ -65,7 +68,9 @@ final class ConfigurationMapping {
         p.put(ConfigKeys.HTTP_URI_COMPLIANCE, URI_COMPLIANCE_UNSAFE);
         p.put(ConfigKeys.HTTP_RESPONSE_BUFFER_SIZE, RESPONSE_BUFFER_BYTES);
         p.put(ConfigKeys.HTTP_SEND_SERVER_HEADER, Boolean.FALSE);
-        p.put(ConfigKeys.HTTP_TIMEOUT, IDLE_TIMEOUT_MS);
+        p.put(ConfigKeys.HTTP_TIMEOUT, info.clientIdleTimeoutMs());
+        p.put(ConfigKeys.HTTP_HEADER_BUFFER_SIZE, MAX_REQUEST_HEAD_BYTES);
+        p.put(ConfigKeys.HTTP_REQUEST_BUFFER_SIZE, REQUEST_BUFFER_BYTES);
         return p;
     }
 
@@ -78,6 +83,12 @@ final class ConfigurationMapping {
         p.put(ConfigKeys.PROXY_LISTEN_PORT, info.listenPort());
         p.put(ConfigKeys.PROXY_CONNECT_TIMEOUT_MS, info.connectTimeoutMs());
         p.put(ConfigKeys.PROXY_READ_TIMEOUT_MS, info.readTimeoutMs());
+        p.put(ConfigKeys.PROXY_ALLOWED_UPSTREAMS, info.allowedUpstreams().toArray(new String[0]));
+        p.put(ConfigKeys.PROXY_ID, info.proxyId());
+        p.put(ConfigKeys.PROXY_MAX_CONCURRENT_REQUESTS, info.maxConcurrentRequests());
+        p.put(ConfigKeys.PROXY_MAX_REQUESTS_PER_CLIENT, info.maxRequestsPerClient());
+        p.put(ConfigKeys.PROXY_MAX_UPSTREAM_CONNECTIONS, info.maxUpstreamConnections());
+        p.put(ConfigKeys.PROXY_CLIENT_HEADER_TIMEOUT_MS, info.clientHeaderTimeoutMs());
         return p;
     }
 

@@ -23,6 +23,15 @@ final class ProxyInfo {
     // The admin endpoint answers on the gateway itself only, unless an operator opens it up.
     static final String DEFAULT_ADMIN_LISTEN_ADDR = "127.0.0.1";
     static final int DEFAULT_ADMIN_LISTEN_PORT = 8099;
+    // The reference's request semaphore (MAX_CONCURRENT_REQUESTS).
+    static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 1024;
+    // Off: a child ota-proxy brings all of its ECUs' requests from one address.
+    static final int DEFAULT_MAX_REQUESTS_PER_CLIENT = 0;
+    static final int DEFAULT_MAX_UPSTREAM_CONNECTIONS = 256;
+    // Idle client connections close after this long: room for an OTA client's pauses, yet sockets get freed.
+    static final int DEFAULT_CLIENT_IDLE_TIMEOUT_MS = 60_000;
+    // An ECU sends its request head in one packet; a head still incomplete after this is a slow or hostile client.
+    static final int DEFAULT_CLIENT_HEADER_TIMEOUT_MS = 30_000;
 
     private final boolean proxyEnabled;
     private final String listenAddr;
@@ -45,6 +54,13 @@ final class ProxyInfo {
     private final String adminListenAddr;
     private final int adminListenPort;
     private final boolean adminAllowDestructive;
+    private final List<String> allowedUpstreams;
+    private final String proxyId;
+    private final int maxConcurrentRequests;
+    private final int maxRequestsPerClient;
+    private final int maxUpstreamConnections;
+    private final int clientIdleTimeoutMs;
+    private final int clientHeaderTimeoutMs;
 
     private ProxyInfo(final Builder b) {
         this.proxyEnabled = b.proxyEnabled;
@@ -68,6 +84,13 @@ final class ProxyInfo {
         this.adminListenAddr = Objects.requireNonNull(b.adminListenAddr, "adminListenAddr");
         this.adminListenPort = b.adminListenPort;
         this.adminAllowDestructive = b.adminAllowDestructive;
+        this.allowedUpstreams = List.copyOf(b.allowedUpstreams);
+        this.proxyId = Objects.requireNonNull(b.proxyId, "proxyId");
+        this.maxConcurrentRequests = b.maxConcurrentRequests;
+        this.maxRequestsPerClient = b.maxRequestsPerClient;
+        this.maxUpstreamConnections = b.maxUpstreamConnections;
+        this.clientIdleTimeoutMs = b.clientIdleTimeoutMs;
+        this.clientHeaderTimeoutMs = b.clientHeaderTimeoutMs;
     }
 
     static Builder builder() {
@@ -168,6 +191,38 @@ final class ProxyInfo {
         return adminAllowDestructive;
     }
 
+    /** Upstream rules (host, port, CIDR); empty means any upstream. */
+    List<String> allowedUpstreams() {
+        return allowedUpstreams;
+    }
+
+    /** The proxy's name in Via; "" lets the proxy choose one per instance. */
+    String proxyId() {
+        return proxyId;
+    }
+
+    int maxConcurrentRequests() {
+        return maxConcurrentRequests;
+    }
+
+    /** Concurrent requests per client address; 0 means no limit of its own. */
+    int maxRequestsPerClient() {
+        return maxRequestsPerClient;
+    }
+
+    /** Upstream connections open at once; 0 means no limit. */
+    int maxUpstreamConnections() {
+        return maxUpstreamConnections;
+    }
+
+    int clientIdleTimeoutMs() {
+        return clientIdleTimeoutMs;
+    }
+
+    int clientHeaderTimeoutMs() {
+        return clientHeaderTimeoutMs;
+    }
+
     @Override
     public boolean equals(final Object o) {
         if (this == o) {
@@ -187,7 +242,13 @@ final class ProxyInfo {
                 && logLevel.equals(other.logLevel) && connectTimeoutMs == other.connectTimeoutMs
                 && readTimeoutMs == other.readTimeoutMs && diskPollIntervalMs == other.diskPollIntervalMs
                 && evictionPolicy.equals(other.evictionPolicy) && adminListenAddr.equals(other.adminListenAddr)
-                && adminListenPort == other.adminListenPort && adminAllowDestructive == other.adminAllowDestructive;
+                && adminListenPort == other.adminListenPort && adminAllowDestructive == other.adminAllowDestructive
+                && allowedUpstreams.equals(other.allowedUpstreams)
+                && proxyId.equals(other.proxyId) && maxConcurrentRequests == other.maxConcurrentRequests
+                && maxRequestsPerClient == other.maxRequestsPerClient
+                && maxUpstreamConnections == other.maxUpstreamConnections
+                && clientIdleTimeoutMs == other.clientIdleTimeoutMs
+                && clientHeaderTimeoutMs == other.clientHeaderTimeoutMs;
     }
 
     @Override
@@ -195,7 +256,8 @@ final class ProxyInfo {
         return Objects.hash(proxyEnabled, listenAddr, listenPort, cacheEnabled, upperProxy, httpsEnabled, cacheDir,
                 initCache, fillAlwaysFinish, externalCacheDirs, softLimitPercent, hardLimitPercent, cacheMaxBytes, logLevel,
                 connectTimeoutMs, readTimeoutMs, diskPollIntervalMs, evictionPolicy, adminListenAddr, adminListenPort,
-                adminAllowDestructive);
+                adminAllowDestructive, allowedUpstreams, proxyId, maxConcurrentRequests, maxRequestsPerClient,
+                maxUpstreamConnections, clientIdleTimeoutMs, clientHeaderTimeoutMs);
     }
 
     @Override
@@ -212,7 +274,13 @@ final class ProxyInfo {
                 + ", timeouts connect " + connectTimeoutMs + " ms / read " + readTimeoutMs + " ms"
                 + ", eviction " + evictionPolicy + ", log level " + logLevel
                 + ", admin " + (adminListenPort == 0 ? "off" : adminListenAddr + ":" + adminListenPort
-                        + (adminAllowDestructive ? " (purge and evict allowed)" : ""));
+                        + (adminAllowDestructive ? " (purge and evict allowed)" : ""))
+                + ", upstreams " + (allowedUpstreams.isEmpty() ? "any" : allowedUpstreams)
+                + ", proxy id " + (proxyId.isEmpty() ? "per instance" : proxyId)
+                + ", requests max " + maxConcurrentRequests
+                + " / per client " + (maxRequestsPerClient == 0 ? "unlimited" : maxRequestsPerClient)
+                + ", upstream connections max " + (maxUpstreamConnections == 0 ? "unlimited" : maxUpstreamConnections)
+                + ", client idle timeout " + clientIdleTimeoutMs + " ms, head deadline " + clientHeaderTimeoutMs + " ms";
     }
 
     /** Collects the settings, starting from the embedded defaults (except the cache dir, which must be set). */
@@ -238,6 +306,13 @@ final class ProxyInfo {
         private String adminListenAddr = DEFAULT_ADMIN_LISTEN_ADDR;
         private int adminListenPort = DEFAULT_ADMIN_LISTEN_PORT;
         private boolean adminAllowDestructive;
+        private List<String> allowedUpstreams = List.of();
+        private String proxyId = "";
+        private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
+        private int maxRequestsPerClient = DEFAULT_MAX_REQUESTS_PER_CLIENT;
+        private int maxUpstreamConnections = DEFAULT_MAX_UPSTREAM_CONNECTIONS;
+        private int clientIdleTimeoutMs = DEFAULT_CLIENT_IDLE_TIMEOUT_MS;
+        private int clientHeaderTimeoutMs = DEFAULT_CLIENT_HEADER_TIMEOUT_MS;
 
         private Builder() {
         }
@@ -344,6 +419,41 @@ final class ProxyInfo {
 
         Builder adminAllowDestructive(final boolean value) {
             adminAllowDestructive = value;
+            return this;
+        }
+
+        Builder allowedUpstreams(final List<String> value) {
+            allowedUpstreams = value;
+            return this;
+        }
+
+        Builder proxyId(final String value) {
+            proxyId = value;
+            return this;
+        }
+
+        Builder maxConcurrentRequests(final int value) {
+            maxConcurrentRequests = value;
+            return this;
+        }
+
+        Builder maxRequestsPerClient(final int value) {
+            maxRequestsPerClient = value;
+            return this;
+        }
+
+        Builder maxUpstreamConnections(final int value) {
+            maxUpstreamConnections = value;
+            return this;
+        }
+
+        Builder clientIdleTimeoutMs(final int value) {
+            clientIdleTimeoutMs = value;
+            return this;
+        }
+
+        Builder clientHeaderTimeoutMs(final int value) {
+            clientHeaderTimeoutMs = value;
             return this;
         }
 

@@ -122,7 +122,24 @@ final class ProxyInfoParser {
                         s -> s.first(Integer.class, YamlKeys.ADMIN_LISTEN_PORT)))
                 .adminAllowDestructive(pick(cli, file, false,
                         s -> s.first(Boolean.class, YamlKeys.ADMIN_ALLOW_DESTRUCTIVE)))
+                .allowedUpstreams(allowedUpstreams(cli, file))
+                .proxyId(pick(cli, file, "", s -> s.first(String.class, YamlKeys.PROXY_ID)))
+                .maxConcurrentRequests(pick(cli, file, ProxyInfo.DEFAULT_MAX_CONCURRENT_REQUESTS,
+                        s -> s.first(Integer.class, YamlKeys.MAX_CONCURRENT_REQUESTS)))
+                .maxRequestsPerClient(pick(cli, file, ProxyInfo.DEFAULT_MAX_REQUESTS_PER_CLIENT,
+                        s -> s.first(Integer.class, YamlKeys.MAX_REQUESTS_PER_CLIENT)))
+                .maxUpstreamConnections(pick(cli, file, ProxyInfo.DEFAULT_MAX_UPSTREAM_CONNECTIONS,
+                        s -> s.first(Integer.class, YamlKeys.MAX_UPSTREAM_CONNECTIONS)))
+                .clientIdleTimeoutMs(pick(cli, file, ProxyInfo.DEFAULT_CLIENT_IDLE_TIMEOUT_MS,
+                        s -> s.first(Integer.class, YamlKeys.CLIENT_IDLE_TIMEOUT)))
+                .clientHeaderTimeoutMs(pick(cli, file, ProxyInfo.DEFAULT_CLIENT_HEADER_TIMEOUT_MS,
+                        s -> s.first(Integer.class, YamlKeys.CLIENT_HEADER_TIMEOUT)))
                 .build();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> allowedUpstreams(final SettingSource cli, final SettingSource file) {
+        return pick(cli, file, List.<String>of(), s -> (List<String>) s.first(List.class, YamlKeys.ALLOWED_UPSTREAMS));
     }
 
     /** The own list first, then the NFS mount point, each once. */

@@ -196,6 +196,52 @@ final class RawValue {
         return paths;
     }
 
+    /** {@code allowed_upstreams}: a list of rules; an override gives it as one comma-separated string. */
+    List<String> asUpstreamRules() throws InvalidProxyInfoException {
+        final List<?> items;
+        if (value instanceof List) {
+            items = (List<?>) value;
+        } else if (fromOverride && value instanceof String) {
+            items = ((String) value).isBlank() ? List.of() : Arrays.asList(((String) value).split(","));
+        } else {
+            throw invalid("is not a list of upstream rules (host[:port], *.domain, address/bits)");
+        }
+        final List<String> rules = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            final Object item = items.get(i);
+            final String entryLabel = label + "[" + i + "]";
+            if (!(item instanceof String)) {
+                throw new InvalidProxyInfoException(entryLabel, item, "is not an upstream rule");
+            }
+            final String text = item.toString().trim();
+            final String problem = UpstreamRuleSyntax.problem(text);
+            if (problem != null) {
+                throw new InvalidProxyInfoException(entryLabel, item, problem);
+            }
+            rules.add(text);
+        }
+        return rules;
+    }
+
+    /** A Via pseudonym: an HTTP token (letters, digits and {@code !#$%&'*+-.^_`|~}), at most 64 characters. */
+    String asProxyId() throws InvalidProxyInfoException {
+        if (!(value instanceof String)) {
+            throw invalid("is not a string");
+        }
+        final String text = ((String) value).trim();
+        if (text.length() > 64) {
+            throw invalid("is longer than 64 characters");
+        }
+        for (int i = 0; i < text.length(); i++) {
+            final char c = text.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0)) {
+                throw invalid("is not a single HTTP token (letters, digits, - . _ ~ and the like; no spaces)");
+            }
+        }
+        return text;
+    }
+
     /** An IP address literal (v4 or v6), never a host name: binding must not depend on DNS. */
     String asIpAddress() throws InvalidProxyInfoException {
         if (value instanceof String) {

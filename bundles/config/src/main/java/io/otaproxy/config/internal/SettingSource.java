@@ -110,6 +110,18 @@ final class SettingSource {
                 return value.asNonEmptyString();
             case YamlKeys.EXTERNAL_CACHE_DIRS:
                 return value.asPathList(workingDir);
+            case YamlKeys.ALLOWED_UPSTREAMS:
+                return value.asUpstreamRules();
+            case YamlKeys.PROXY_ID:
+                return value.asProxyId();
+            case YamlKeys.MAX_CONCURRENT_REQUESTS:
+                return value.asInt(1, 1_000_000, false);
+            case YamlKeys.MAX_REQUESTS_PER_CLIENT:
+            case YamlKeys.MAX_UPSTREAM_CONNECTIONS:
+                return value.asInt(0, 1_000_000, false);
+            case YamlKeys.CLIENT_IDLE_TIMEOUT:
+            case YamlKeys.CLIENT_HEADER_TIMEOUT:
+                return value.asMillis();
             default:
                 throw new IllegalStateException("no type for key " + key);
         }

@@ -35,6 +35,13 @@ final class YamlKeys {
     static final String ADMIN_LISTEN_ADDR = "admin_listen_addr";
     static final String ADMIN_LISTEN_PORT = "admin_listen_port";
     static final String ADMIN_ALLOW_DESTRUCTIVE = "admin_allow_destructive";
+    static final String ALLOWED_UPSTREAMS = "allowed_upstreams";
+    static final String PROXY_ID = "proxy_id";
+    static final String MAX_CONCURRENT_REQUESTS = "max_concurrent_requests";
+    static final String MAX_REQUESTS_PER_CLIENT = "max_requests_per_client";
+    static final String MAX_UPSTREAM_CONNECTIONS = "max_upstream_connections";
+    static final String CLIENT_IDLE_TIMEOUT = "client_idle_timeout_s";
+    static final String CLIENT_HEADER_TIMEOUT = "client_header_timeout_s";
 
     /**
      * Every key that is read, validated and may be overridden. otaclient's {@code format_version},
@@ -45,7 +52,9 @@ final class YamlKeys {
             ENABLE_LOCAL_OTA_PROXY, LISTEN_ADDR, LISTEN_PORT, ENABLE_CACHE, EXTERNAL_NFS_CACHE_MNT_POINT, CACHE_DIR,
             INIT_CACHE, ENABLE_HTTPS, SOFT_LIMIT, HARD_LIMIT, CACHE_MAX_BYTES, LOG_LEVEL, CONNECT_TIMEOUT,
             READ_TIMEOUT, DISK_POLL_INTERVAL, EVICTION_POLICY, EXTERNAL_CACHE_DIRS, FILL_ALWAYS_FINISH,
-            ADMIN_LISTEN_ADDR, ADMIN_LISTEN_PORT, ADMIN_ALLOW_DESTRUCTIVE);
+            ADMIN_LISTEN_ADDR, ADMIN_LISTEN_PORT, ADMIN_ALLOW_DESTRUCTIVE, ALLOWED_UPSTREAMS, PROXY_ID,
+            MAX_CONCURRENT_REQUESTS, MAX_REQUESTS_PER_CLIENT, MAX_UPSTREAM_CONNECTIONS, CLIENT_IDLE_TIMEOUT,
+            CLIENT_HEADER_TIMEOUT);
 
     private YamlKeys() {
     }

@@ -41,6 +41,12 @@ public final class ConfigurationPublisherTest {
         assertEquals(8082, proxy.get("listen.port"));
         assertEquals(10_000, proxy.get("upstream.connect.timeout.ms"));
         assertEquals(16_000, proxy.get("upstream.read.timeout.ms"));
+        assertArrayEquals(new String[0], (String[]) proxy.get("allowed.upstreams"));
+        assertEquals("", proxy.get("proxy.id"));
+        assertEquals(1024, proxy.get("max.concurrent.requests"));
+        assertEquals(0, proxy.get("max.requests.per.client"));
+        assertEquals(256, proxy.get("max.upstream.connections"));
+        assertEquals(30_000, proxy.get("client.header.timeout.ms"));
 
         final Dictionary<String, Object> cache = configAdmin.properties("io.otaproxy.cache");
         assertEquals("/srv/ota/ota-cache", cache.get("cache.dir"));
@@ -70,6 +76,24 @@ public final class ConfigurationPublisherTest {
         assertEquals(65_536, http.get("org.apache.felix.http.jetty.responseBufferSize"));
         assertEquals(Boolean.FALSE, http.get("org.apache.felix.http.jetty.sendServerHeader"));
         assertEquals(60_000, http.get("org.apache.felix.http.timeout"));
+        assertEquals(16_384, http.get("org.apache.felix.http.jetty.headerBufferSize"));
+        assertEquals(8_192, http.get("org.apache.felix.http.jetty.requestBufferSize"));
+    }
+
+    @Test
+    public void accessControlKeysReachTheProxyAndTheIdleTimeoutTheListener() throws Exception {
+        final ProxyInfo info = parse("allowed_upstreams: [ota.example.com, '10.0.0.0/8:80']\nproxy_id: gw-7\n"
+                + "max_concurrent_requests: 64\nmax_requests_per_client: 8\nmax_upstream_connections: 32\n"
+                + "client_idle_timeout_s: 15\nclient_header_timeout_s: 5\n");
+        publisher.publish(info);
+        final Dictionary<String, Object> proxy = configAdmin.properties("io.otaproxy.proxy");
+        assertArrayEquals(new String[] {"ota.example.com", "10.0.0.0/8:80"}, (String[]) proxy.get("allowed.upstreams"));
+        assertEquals("gw-7", proxy.get("proxy.id"));
+        assertEquals(64, proxy.get("max.concurrent.requests"));
+        assertEquals(8, proxy.get("max.requests.per.client"));
+        assertEquals(32, proxy.get("max.upstream.connections"));
+        assertEquals(5_000, proxy.get("client.header.timeout.ms"));
+        assertEquals(15_000, configAdmin.properties(HTTP_PID).get("org.apache.felix.http.timeout"));
     }
 
     @Test

@@ -326,4 +326,71 @@ public final class ProxyInfoParserTest {
         final InvalidProxyInfoException bad = refused("log_level: \"info\\nFAKE LOG LINE\"\n");
         assertFalse(bad.getMessage(), bad.getMessage().contains("\n"));
     }
+
+    @Test
+    public void readsTheAccessControlKeys() throws Exception {
+        final ProxyInfo info = parse(lines(
+                "allowed_upstreams:",
+                "  - ota.example.com",
+                "  - '*.cdn.example:443'",
+                "  - 10.0.0.0/8",
+                "  - '[fd00::]/8:8000-8099'",
+                "  - 2001:db8::/32",
+                "  - '*:8080'",
+                "proxy_id: gateway-1",
+                "max_concurrent_requests: 100",
+                "max_requests_per_client: 10",
+                "max_upstream_connections: 0",
+                "client_idle_timeout_s: 2.5",
+                "client_header_timeout_s: 4"));
+        assertEquals(List.of("ota.example.com", "*.cdn.example:443", "10.0.0.0/8", "[fd00::]/8:8000-8099",
+                "2001:db8::/32", "*:8080"), info.allowedUpstreams());
+        assertEquals("gateway-1", info.proxyId());
+        assertEquals(100, info.maxConcurrentRequests());
+        assertEquals(10, info.maxRequestsPerClient());
+        assertEquals(0, info.maxUpstreamConnections());
+        assertEquals(2_500, info.clientIdleTimeoutMs());
+        assertEquals(4_000, info.clientHeaderTimeoutMs());
+    }
+
+    @Test
+    public void accessControlDefaultsAllowAnyUpstream() throws Exception {
+        final ProxyInfo info = parse("");
+        assertEquals(List.of(), info.allowedUpstreams());
+        assertEquals("", info.proxyId());
+        assertEquals(1024, info.maxConcurrentRequests());
+        assertEquals(0, info.maxRequestsPerClient());
+        assertEquals(256, info.maxUpstreamConnections());
+        assertEquals(60_000, info.clientIdleTimeoutMs());
+        assertEquals(30_000, info.clientHeaderTimeoutMs());
+    }
+
+    @Test
+    public void refusesBadAccessControlValuesNamingTheKey() {
+        for (final String[] bad : new String[][] {
+            {"allowed_upstreams: ota.example.com", "allowed_upstreams"},
+            {"allowed_upstreams: ['ota.example.com:99999']", "allowed_upstreams[0]"},
+            {"allowed_upstreams: [ok.example, '10.0.0.0/40']", "allowed_upstreams[1]"},
+            {"allowed_upstreams: ['bad host']", "allowed_upstreams[0]"},
+            {"allowed_upstreams: ['[fd00::']", "allowed_upstreams[0]"},
+            {"allowed_upstreams: [8080]", "allowed_upstreams[0]"},
+            {"allowed_upstreams: ['']", "allowed_upstreams[0]"},
+            {"proxy_id: 'two words'", "proxy_id"},
+            {"proxy_id: 'a,b'", "proxy_id"},
+            {"proxy_id: 12", "proxy_id"},
+            {"max_concurrent_requests: 0", "max_concurrent_requests"},
+            {"max_requests_per_client: -1", "max_requests_per_client"},
+            {"max_upstream_connections: many", "max_upstream_connections"},
+            {"client_idle_timeout_s: 0", "client_idle_timeout_s"},
+            {"client_header_timeout_s: -3", "client_header_timeout_s"}}) {
+            final InvalidProxyInfoException e = refused(bad[0] + "\n");
+            assertEquals(bad[0], bad[1], e.key());
+        }
+    }
+
+    @Test
+    public void upstreamRulesComeFromAnOverrideAsOneCommaSeparatedString() throws Exception {
+        final ProxyInfo info = parser.parse("", Map.of("allowed_upstreams", "a.example, 10.0.0.0/8:80"));
+        assertEquals(List.of("a.example", "10.0.0.0/8:80"), info.allowedUpstreams());
+    }
 }

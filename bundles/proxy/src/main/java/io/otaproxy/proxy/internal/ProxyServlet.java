@@ -12,6 +12,7 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import io.otaproxy.api.cache.CacheStore;
 import io.otaproxy.api.stats.RequestOutcome;
+import io.otaproxy.proxy.internal.upstream.UpstreamRefusedException;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -54,10 +55,14 @@ public final class ProxyServlet extends HttpServlet {
     /** Settings and the upstream client that goes with them; replaced whole on a configuration change. */
     private transient volatile Relay relay;
 
+    /** Requests in progress, kept across configuration changes so that a new limit counts what already runs. */
+    private final transient RequestLimiter limiter = new RequestLimiter(1024, 0);
+
     @Activate
     void activate(final ProxyServletConfig config) {
         final ProxySettings settings = ProxySettings.from(config);
         LOG.info("Activating proxy servlet: {}", settings);
+        limiter.setLimits(settings.maxConcurrentRequests(), settings.maxRequestsPerClient());
         relay = new Relay(settings);
     }
 
@@ -69,7 +74,15 @@ public final class ProxyServlet extends HttpServlet {
             return;
         }
         LOG.info("Modifying proxy servlet: {}", settings);
-        relay = new Relay(settings);
+        final Relay replacement;
+        try {
+            replacement = new Relay(settings);
+        } catch (final IllegalArgumentException e) {
+            LOG.error("Refusing the new proxy configuration, keeping the current one: {}", e.getMessage());
+            return;
+        }
+        limiter.setLimits(settings.maxConcurrentRequests(), settings.maxRequestsPerClient());
+        relay = replacement;
         if (old != null) {
             old.retire(); // transfers in flight keep their connections and finish
         }
@@ -121,6 +134,19 @@ public final class ProxyServlet extends HttpServlet {
             sendError(response, e.status(), e.getMessage());
             return;
         }
+        if (ViaHeader.contains(Collections.list(request.getHeaders(ViaHeader.NAME)), current.settings().proxyId())) {
+            LOG.warn("{}: refused, the request has already passed through this proxy (Via)", target);
+            sendError(response, ProxyGuard.LOOP_DETECTED, "Loop detected: this request has already passed through "
+                    + current.settings().proxyId() + ".");
+            return;
+        }
+        final UpstreamRefusedException refused = current.guard().refusal(target.host(), target.port(),
+                current.settings().hasUpperProxy());
+        if (refused != null) {
+            LOG.debug("{}: refused: {}", target, refused.getMessage());
+            sendError(response, refused.status(), refused.getMessage());
+            return;
+        }
         final OtaCacheControl control;
         try {
             control = OtaCacheControl.parse(Collections.list(request.getHeaders(OtaCacheControl.HEADER)));
@@ -129,7 +155,22 @@ public final class ProxyServlet extends HttpServlet {
             sendError(response, e.status(), e.getMessage());
             return;
         }
-        final boolean head = method.equals("HEAD");
+        final String client = request.getRemoteAddr();
+        final String busy = limiter.tryEnter(client);
+        if (busy != null) {
+            response.setHeader("Retry-After", "1");
+            sendError(response, 429, busy);
+            return;
+        }
+        try {
+            serve(request, response, current, target, control, method.equals("HEAD"));
+        } finally {
+            limiter.leave(client);
+        }
+    }
+
+    private void serve(final HttpServletRequest request, final HttpServletResponse response, final Relay current,
+            final ProxyTarget target, final OtaCacheControl control, final boolean head) throws IOException {
         final CacheStore store = cacheStore;
         try {
             if (store == null || !current.settings().cache() || control.noCache()) {

@@ -33,4 +33,33 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Upstream read timeout (ms)",
             description = "Give up when upstream sends nothing for this long: 504 before the response, abort after.")
     int upstream_read_timeout_ms() default 16_000;
+
+    @AttributeDefinition(name = "Allowed upstreams",
+            description = "Where the proxy may fetch from: host[:ports], *.domain, an IP address or network"
+                    + " (10.0.0.0/8, [fd00::]/8:443); ports are a number, low-high or *. Empty: anywhere."
+                    + " Anything else is answered with 403.")
+    String[] allowed_upstreams() default {};
+
+    @AttributeDefinition(name = "Proxy id",
+            description = "This proxy's name in the Via header it adds upstream; a request that already carries it"
+                    + " has looped and is answered with 508. Empty: a random id per instance.")
+    String proxy_id() default "";
+
+    @AttributeDefinition(name = "Concurrent requests",
+            description = "Requests served at once; one more is answered with 429 at once.")
+    int max_concurrent_requests() default 1024;
+
+    @AttributeDefinition(name = "Concurrent requests per client",
+            description = "Requests served at once for one client address (429 beyond); 0: no limit of its own.")
+    int max_requests_per_client() default 0;
+
+    @AttributeDefinition(name = "Upstream connections",
+            description = "Upstream connections open at once, idle pooled ones included; a request that finds none"
+                    + " free within the connect timeout gets 503. 0: no limit.")
+    int max_upstream_connections() default 256;
+
+    @AttributeDefinition(name = "Request head deadline (ms)",
+            description = "A new client connection that has not sent a complete request head this long after"
+                    + " opening is closed, however slowly it keeps sending. 0: only the idle timeout applies.")
+    int client_header_timeout_ms() default 30_000;
 }

@@ -1,5 +1,7 @@
 package io.otaproxy.proxy.internal;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -15,9 +17,22 @@ final class ProxySettings {
     private final int listenPort;
     private final int connectTimeoutMillis;
     private final int readTimeoutMillis;
+    private final List<String> allowedUpstreams;
+    private final String proxyId;
+    private final int maxConcurrentRequests;
+    private final int maxRequestsPerClient;
+    private final int maxUpstreamConnections;
 
     ProxySettings(final String upperProxy, final boolean https, final boolean cache, final String listenAddr,
             final int listenPort, final int connectTimeoutMillis, final int readTimeoutMillis) {
+        this(upperProxy, https, cache, listenAddr, listenPort, connectTimeoutMillis, readTimeoutMillis, List.of(), "",
+                1024, 0, 256);
+    }
+
+    ProxySettings(final String upperProxy, final boolean https, final boolean cache, final String listenAddr,
+            final int listenPort, final int connectTimeoutMillis, final int readTimeoutMillis,
+            final List<String> allowedUpstreams, final String proxyId, final int maxConcurrentRequests,
+            final int maxRequestsPerClient, final int maxUpstreamConnections) {
         this.upperProxy = upperProxy == null ? "" : upperProxy.trim();
         this.https = https;
         this.cache = cache;
@@ -25,12 +40,42 @@ final class ProxySettings {
         this.listenPort = listenPort;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.readTimeoutMillis = readTimeoutMillis;
+        this.allowedUpstreams = List.copyOf(allowedUpstreams);
+        this.proxyId = proxyId == null || proxyId.isBlank() ? ViaHeader.DEFAULT_ID : proxyId.trim();
+        this.maxConcurrentRequests = Math.max(1, maxConcurrentRequests);
+        this.maxRequestsPerClient = Math.max(0, maxRequestsPerClient);
+        this.maxUpstreamConnections = Math.max(0, maxUpstreamConnections);
     }
 
     static ProxySettings from(final ProxyServletConfig config) {
         return new ProxySettings(config.upper_proxy(), config.enable_https(), config.enable_cache(),
                 config.listen_addr(), config.listen_port(), config.upstream_connect_timeout_ms(),
-                config.upstream_read_timeout_ms());
+                config.upstream_read_timeout_ms(),
+                config.allowed_upstreams() == null ? List.of() : Arrays.asList(config.allowed_upstreams()),
+                config.proxy_id(), config.max_concurrent_requests(), config.max_requests_per_client(),
+                config.max_upstream_connections());
+    }
+
+    /** The rules as configured; empty means any upstream. */
+    List<String> allowedUpstreams() {
+        return allowedUpstreams;
+    }
+
+    /** The id in Via: the configured one, or this instance's random one. */
+    String proxyId() {
+        return proxyId;
+    }
+
+    int maxConcurrentRequests() {
+        return maxConcurrentRequests;
+    }
+
+    int maxRequestsPerClient() {
+        return maxRequestsPerClient;
+    }
+
+    int maxUpstreamConnections() {
+        return maxUpstreamConnections;
     }
 
     /** The upper proxy URL, or the empty string for direct connections. */
@@ -74,19 +119,27 @@ final class ProxySettings {
     public boolean equals(final Object o) {
         return o instanceof ProxySettings other && upperProxy.equals(other.upperProxy) && https == other.https
                 && cache == other.cache && listenAddr.equals(other.listenAddr) && listenPort == other.listenPort
-                && connectTimeoutMillis == other.connectTimeoutMillis && readTimeoutMillis == other.readTimeoutMillis;
+                && connectTimeoutMillis == other.connectTimeoutMillis && readTimeoutMillis == other.readTimeoutMillis
+                && allowedUpstreams.equals(other.allowedUpstreams) && proxyId.equals(other.proxyId)
+                && maxConcurrentRequests == other.maxConcurrentRequests
+                && maxRequestsPerClient == other.maxRequestsPerClient
+                && maxUpstreamConnections == other.maxUpstreamConnections;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(upperProxy, https, cache, listenAddr, listenPort, connectTimeoutMillis,
-                readTimeoutMillis);
+                readTimeoutMillis, allowedUpstreams, proxyId, maxConcurrentRequests, maxRequestsPerClient,
+                maxUpstreamConnections);
     }
 
     @Override
     public String toString() {
         return "upstream " + (hasUpperProxy() ? "via " + upperProxy : "direct") + ", https "
                 + (upgradeToHttps() ? "on" : "off") + ", cache " + (cache ? "on" : "off") + ", connect timeout "
-                + connectTimeoutMillis + " ms, read timeout " + readTimeoutMillis + " ms";
+                + connectTimeoutMillis + " ms, read timeout " + readTimeoutMillis + " ms, upstreams "
+                + (allowedUpstreams.isEmpty() ? "any" : allowedUpstreams) + ", id " + proxyId + ", requests max "
+                + maxConcurrentRequests + (maxRequestsPerClient > 0 ? " (" + maxRequestsPerClient + " per client)" : "")
+                + ", upstream connections max " + (maxUpstreamConnections > 0 ? maxUpstreamConnections : "unlimited");
     }
 }

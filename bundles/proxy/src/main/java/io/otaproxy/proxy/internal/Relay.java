@@ -16,6 +16,7 @@ import io.otaproxy.api.stats.RequestOutcome;
 import io.otaproxy.proxy.internal.upstream.UpstreamClient;
 import io.otaproxy.proxy.internal.upstream.UpstreamConnectException;
 import io.otaproxy.proxy.internal.upstream.UpstreamException;
+import io.otaproxy.proxy.internal.upstream.UpstreamRefusedException;
 import io.otaproxy.proxy.internal.upstream.UpstreamRequest;
 import io.otaproxy.proxy.internal.upstream.UpstreamResponse;
 import io.otaproxy.proxy.internal.upstream.UpstreamSettings;
@@ -38,20 +39,29 @@ final class Relay {
 
     private final ProxySettings settings;
     private final SelfAddress selfAddress;
+    private final ProxyGuard guard;
     private final UpstreamClient client;
 
+    /** @throws IllegalArgumentException if a setting is unusable (e.g. an invalid upstream rule) */
     Relay(final ProxySettings settings) {
         this.settings = settings;
         this.selfAddress = new SelfAddress(settings.listenAddr(), settings.listenPort());
-        this.client = new UpstreamClient(upstreamSettings(settings));
+        this.guard = new ProxyGuard(AllowedUpstreams.parse(settings.allowedUpstreams()), selfAddress);
+        this.client = new UpstreamClient(upstreamSettings(settings, guard));
     }
 
-    private static UpstreamSettings upstreamSettings(final ProxySettings settings) {
+    private static UpstreamSettings upstreamSettings(final ProxySettings settings, final ProxyGuard guard) {
         return UpstreamSettings.builder()
                 .upperProxy(settings.hasUpperProxy() ? settings.upperProxy() : null)
                 .connectTimeoutMillis(settings.connectTimeoutMillis())
                 .readTimeoutMillis(settings.readTimeoutMillis())
+                .maxConnections(settings.maxUpstreamConnections())
+                .guard(guard)
                 .build();
+    }
+
+    ProxyGuard guard() {
+        return guard;
     }
 
     ProxySettings settings() {
@@ -89,6 +99,9 @@ final class Relay {
                     new UpstreamTarget(upstreamTarget.scheme(), upstreamTarget.host(), upstreamTarget.port(),
                             upstreamTarget.authority(), upstreamTarget.rawPathAndQuery()),
                     requestHeaders(request, whole)));
+        } catch (final UpstreamRefusedException e) {
+            LOG.debug("{}: refused: {}", target, e.getMessage());
+            ProxyServlet.sendError(response, e.status(), e.getMessage());
         } catch (final UpstreamTimeoutException e) {
             LOG.debug("{}: upstream timed out: {}", target, e.getMessage());
             upstreamFailed(request, target, "upstream timed out: " + e.getMessage());
@@ -137,6 +150,8 @@ final class Relay {
                 }
             }
         }
+        // mark the request, so that it is recognised if it ever comes back through a chain of proxies
+        headers.add(Map.entry(ViaHeader.NAME, ViaHeader.entry(request.getProtocol(), settings.proxyId())));
         return headers;
     }
 

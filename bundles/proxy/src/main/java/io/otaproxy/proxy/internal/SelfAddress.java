@@ -37,15 +37,26 @@ final class SelfAddress {
             return false;
         }
         try {
-            final InetAddress address = InetAddress.getByName(literal); // a literal: no lookup happens
-            if (address.isAnyLocalAddress() || address.isLoopbackAddress()) {
-                return true;
-            }
-            if (address.getHostAddress().equals(listenAddr)) {
-                return true;
-            }
+            return isSelf(InetAddress.getByName(literal), port); // a literal: no lookup happens
+        } catch (final UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /** Whether a resolved address and port are this proxy's listener: the proxy would be talking to itself. */
+    boolean isSelf(final InetAddress address, final int port) {
+        if (port != listenPort) {
+            return false;
+        }
+        if (address.isAnyLocalAddress() || address.isLoopbackAddress()) {
+            return true;
+        }
+        if (address.getHostAddress().equals(listenAddr)) {
+            return true;
+        }
+        try {
             return NetworkInterface.getByInetAddress(address) != null;
-        } catch (final UnknownHostException | SocketException e) {
+        } catch (final SocketException e) {
             return false;
         }
     }

@@ -76,6 +76,30 @@ final class ConnectionPool {
         closeAll(toClose);
     }
 
+    /** Closes the idle connection that has waited longest, on any route; false if there is none. */
+    boolean closeOldestIdle() {
+        UpstreamConnection oldest = null;
+        Deque<UpstreamConnection> from = null;
+        synchronized (this) {
+            for (final Deque<UpstreamConnection> queue : idle.values()) {
+                final UpstreamConnection c = queue.peekLast();
+                if (c != null && (oldest == null || c.idleNanos() > oldest.idleNanos())) {
+                    oldest = c;
+                    from = queue;
+                }
+            }
+            if (oldest == null) {
+                return false;
+            }
+            from.pollLast();
+            if (from.isEmpty()) {
+                idle.remove(oldest.route());
+            }
+        }
+        oldest.close();
+        return true;
+    }
+
     synchronized int idleCount() {
         int n = 0;
         for (final Deque<UpstreamConnection> queue : idle.values()) {

@@ -24,7 +24,7 @@ final class Connector {
      * @throws UpstreamTimeoutException if connect or TLS handshake takes too long
      * @throws UpstreamConnectException if the host is unknown or unreachable, refuses, or TLS fails
      */
-    UpstreamConnection open(final Route route) throws UpstreamException {
+    UpstreamConnection open(final Route route, final Runnable onClose) throws UpstreamException {
         final Socket plain = new Socket();
         try {
             plain.setTcpNoDelay(true);
@@ -33,7 +33,14 @@ final class Connector {
             if (address.isUnresolved()) {
                 throw new UnknownHostException(route.host());
             }
+            if (!settings.hasUpperProxy()) {
+                // the name passed the rules; where it actually points must pass them too
+                settings.guard().checkAddress(route.host(), address.getAddress(), route.port());
+            }
             plain.connect(address, settings.connectTimeoutMillis());
+        } catch (final UpstreamRefusedException e) {
+            closeQuietly(plain);
+            throw e;
         } catch (final SocketTimeoutException e) {
             closeQuietly(plain);
             throw new UpstreamTimeoutException("connecting to " + route.host() + ":" + route.port() + " timed out after "
@@ -47,7 +54,7 @@ final class Connector {
         }
         final Socket socket = route.tls() ? handshake(plain, route) : plain;
         try {
-            return new UpstreamConnection(route, socket);
+            return new UpstreamConnection(route, socket, onClose);
         } catch (final IOException e) {
             closeQuietly(socket);
             throw new UpstreamConnectException("connection to " + route + " failed: " + e.getMessage(), e);

@@ -24,11 +24,13 @@ public final class UpstreamClient implements Closeable {
     private final UpstreamSettings settings;
     private final ConnectionPool pool;
     private final Connector connector;
+    private final ConnectionBudget budget;
 
     public UpstreamClient(final UpstreamSettings settings) {
         this.settings = settings;
         this.pool = new ConnectionPool(settings.maxIdlePerRoute(), settings.keepAliveMillis());
         this.connector = new Connector(settings);
+        this.budget = new ConnectionBudget(settings.maxConnections());
     }
 
     public UpstreamSettings settings() {
@@ -74,8 +76,14 @@ public final class UpstreamClient implements Closeable {
         return pool.idleCount();
     }
 
+    /** Connections counted against {@code maxConnections}, for tests. */
+    int connectionsInUse() {
+        return budget.inUse();
+    }
+
     /** One request/response on one connection, retried once on a fresh connection if a pooled one was dead. */
     private UpstreamResponse exchange(final UpstreamRequest request) throws UpstreamException {
+        settings.guard().checkTarget(request.target(), settings.hasUpperProxy());
         final Route route = routeFor(request.target());
         final byte[] head = RequestHead.encode(request, settings.hasUpperProxy());
         final UpstreamConnection pooled = pool.acquire(route);
@@ -87,7 +95,7 @@ public final class UpstreamClient implements Closeable {
                 LOG.debug("pooled connection {} was dead ({}), retrying on a new one", pooled, e.describe());
             }
         }
-        final UpstreamConnection fresh = connector.open(route);
+        final UpstreamConnection fresh = openCounted(route);
         try {
             return exchangeOn(fresh, request, head);
         } catch (final DeadConnection e) {
@@ -96,6 +104,25 @@ public final class UpstreamClient implements Closeable {
                 throw new UpstreamProtocolException(route + " closed the connection without sending a response");
             }
             throw new UpstreamConnectException(route + " failed before sending a response: " + e.describe(), e.getCause());
+        }
+    }
+
+    /** A new connection, counted against the budget until it closes. */
+    private UpstreamConnection openCounted(final Route route) throws UpstreamException {
+        try {
+            if (!budget.acquire(pool, settings.connectTimeoutMillis())) {
+                throw new UpstreamRefusedException(503, "all " + budget.max()
+                        + " upstream connections are busy; try again later");
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UpstreamRefusedException(503, "interrupted while waiting for an upstream connection");
+        }
+        try {
+            return connector.open(route, budget::release);
+        } catch (final UpstreamException | RuntimeException e) {
+            budget.release();
+            throw e;
         }
     }
 

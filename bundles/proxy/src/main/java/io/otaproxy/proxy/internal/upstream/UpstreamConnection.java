@@ -4,6 +4,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** One open socket to a route with its buffered streams, as borrowed from and returned to the pool. */
 final class UpstreamConnection {
@@ -12,11 +13,15 @@ final class UpstreamConnection {
     private final Socket socket;
     private final HttpInput input;
     private final OutputStream output;
+    private final Runnable onClose;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private long idleSinceNanos;
 
-    UpstreamConnection(final Route route, final Socket socket) throws IOException {
+    /** @param onClose run once, on the first close (returns the connection's share of the budget) */
+    UpstreamConnection(final Route route, final Socket socket, final Runnable onClose) throws IOException {
         this.route = route;
         this.socket = socket;
+        this.onClose = onClose;
         this.input = new HttpInput(socket.getInputStream());
         // a request head is small; the buffer just makes it one write
         this.output = new BufferedOutputStream(socket.getOutputStream(), 8 * 1024);
@@ -59,6 +64,10 @@ final class UpstreamConnection {
             socket.close();
         } catch (final IOException e) {
             // nothing to do about a failing close
+        } finally {
+            if (closed.compareAndSet(false, true)) {
+                onClose.run();
+            }
         }
     }
 

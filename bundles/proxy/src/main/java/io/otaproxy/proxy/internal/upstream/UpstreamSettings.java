@@ -29,6 +29,8 @@ public final class UpstreamSettings {
     private final SSLSocketFactory sslSocketFactory;
     private final int maxIdlePerRoute;
     private final long keepAliveMillis;
+    private final int maxConnections;
+    private final ConnectGuard guard;
 
     private UpstreamSettings(final Builder b) {
         this.upperProxyHost = b.upperProxyHost;
@@ -39,6 +41,8 @@ public final class UpstreamSettings {
         this.sslSocketFactory = b.sslSocketFactory;
         this.maxIdlePerRoute = b.maxIdlePerRoute;
         this.keepAliveMillis = b.keepAliveMillis;
+        this.maxConnections = b.maxConnections;
+        this.guard = b.guard;
     }
 
     /** Direct connections and all defaults. */
@@ -61,6 +65,8 @@ public final class UpstreamSettings {
         b.sslSocketFactory = sslSocketFactory;
         b.maxIdlePerRoute = maxIdlePerRoute;
         b.keepAliveMillis = keepAliveMillis;
+        b.maxConnections = maxConnections;
+        b.guard = guard;
         return b;
     }
 
@@ -108,6 +114,16 @@ public final class UpstreamSettings {
         return keepAliveMillis;
     }
 
+    /** Upstream connections open at once (idle pooled ones included); 0 means no limit. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** Where requests may go; {@link ConnectGuard#NONE} by default. */
+    public ConnectGuard guard() {
+        return guard;
+    }
+
     @Override
     public boolean equals(final Object o) {
         if (this == o) {
@@ -120,13 +136,15 @@ public final class UpstreamSettings {
         return Objects.equals(upperProxyHost, other.upperProxyHost) && upperProxyPort == other.upperProxyPort
                 && connectTimeoutMillis == other.connectTimeoutMillis && readTimeoutMillis == other.readTimeoutMillis
                 && maxRedirects == other.maxRedirects && sslSocketFactory == other.sslSocketFactory
-                && maxIdlePerRoute == other.maxIdlePerRoute && keepAliveMillis == other.keepAliveMillis;
+                && maxIdlePerRoute == other.maxIdlePerRoute && keepAliveMillis == other.keepAliveMillis
+                && maxConnections == other.maxConnections && guard == other.guard;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(upperProxyHost, upperProxyPort, connectTimeoutMillis, readTimeoutMillis, maxRedirects,
-                System.identityHashCode(sslSocketFactory), maxIdlePerRoute, keepAliveMillis);
+                System.identityHashCode(sslSocketFactory), maxIdlePerRoute, keepAliveMillis, maxConnections,
+                System.identityHashCode(guard));
     }
 
     @Override
@@ -134,6 +152,7 @@ public final class UpstreamSettings {
         return "UpstreamSettings[" + (hasUpperProxy() ? "via " + upperProxyHost + ":" + upperProxyPort : "direct")
                 + ", connect " + connectTimeoutMillis + " ms, read " + readTimeoutMillis + " ms, redirects "
                 + maxRedirects + ", idle " + maxIdlePerRoute + "/route for " + keepAliveMillis + " ms"
+                + (maxConnections > 0 ? ", at most " + maxConnections + " connections" : "")
                 + (sslSocketFactory == null ? "" : ", custom TLS") + "]";
     }
 
@@ -160,8 +179,25 @@ public final class UpstreamSettings {
         private SSLSocketFactory sslSocketFactory;
         private int maxIdlePerRoute = DEFAULT_MAX_IDLE_PER_ROUTE;
         private long keepAliveMillis = DEFAULT_KEEP_ALIVE_MILLIS;
+        private int maxConnections;
+        private ConnectGuard guard = ConnectGuard.NONE;
 
         private Builder() {
+        }
+
+        /** At most this many upstream connections open at once; 0 (the default) means no limit. */
+        public Builder maxConnections(final int value) {
+            if (value < 0) {
+                throw new IllegalArgumentException("maxConnections must be >= 0: " + value);
+            }
+            maxConnections = value;
+            return this;
+        }
+
+        /** Checks every target and every resolved address before use. */
+        public Builder guard(final ConnectGuard value) {
+            guard = value == null ? ConnectGuard.NONE : value;
+            return this;
         }
 
         /**
