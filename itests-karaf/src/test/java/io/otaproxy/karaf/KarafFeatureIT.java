@@ -53,14 +53,15 @@ public class KarafFeatureIT {
         proxyPort = FreePorts.find();
         defaultHttpPort = FreePorts.find();
         cacheDir = work.resolve("ota-cache");
-        proxyInfo = work.resolve("proxy_info.yml");
-        writeProxyInfo(true);
 
         karaf = KarafInstance.unpack(Path.of(System.getProperty("otaproxy.karaf.distribution")), work);
+        proxyInfo = karaf.home().resolve("etc/proxy_info.yml");
+        writeProxyInfo(true);
         karaf.bootFeature(System.getProperty("otaproxy.features.url"), "ota-proxy");
         karaf.offlineMavenRepository(Path.of(System.getProperty("otaproxy.karaf.repository")));
         karaf.consolePorts(FreePorts.find(), FreePorts.find(), FreePorts.find());
-        karaf.systemProperty("otaproxy.config", proxyInfo.toAbsolutePath().toString());
+        // as the README says: the file next to Karaf's other configuration, named with Karaf's own placeholder
+        karaf.systemProperty("otaproxy.config", "${karaf.etc}/proxy_info.yml");
         // A gateway may well have set the HTTP service port; the feature must not put a server on it.
         karaf.systemProperty("org.osgi.service.http.port", String.valueOf(defaultHttpPort));
         karaf.start();
@@ -96,7 +97,7 @@ public class KarafFeatureIT {
     @Test
     public void proxyInfoIsFoundAndWatchedInKaraf() throws Exception {
         assertTrue("the configuration bundle read the file named in etc/system.properties",
-                karaf.log().contains("Activating proxy_info reader: file " + proxyInfo.toAbsolutePath()));
+                karaf.log().contains("Activating proxy_info reader: file " + proxyInfo.toAbsolutePath().normalize()));
         final String path = "/ota/karaf/relayed-while-cache-off.bin";
         origin.put(path, TestData.generate(64 * 1024, 7));
         writeProxyInfo(false);
