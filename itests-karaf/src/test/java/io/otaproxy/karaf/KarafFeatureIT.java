@@ -156,6 +156,9 @@ public class KarafFeatureIT {
             if (!karaf.isAlive()) {
                 fail("Karaf exited during start-up" + karaf.diagnostics());
             }
+            if (karaf.log().contains("Error installing boot features")) {
+                fail("Karaf could not install the boot features" + karaf.diagnostics());
+            }
             try {
                 if (RawHttpClient.get(proxyPort, origin.url(READY_PATH), "OTA-File-Cache-Control: no_cache")
                         .status == 200) {
