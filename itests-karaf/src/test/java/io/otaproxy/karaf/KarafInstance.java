@@ -1,13 +1,11 @@
 package io.otaproxy.karaf;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -96,15 +94,6 @@ final class KarafInstance implements AutoCloseable {
     /** Adds a line to {@code etc/system.properties}, as the README tells an operator to. */
     void systemProperty(final String key, final String value) throws IOException {
         appendToConfig("etc/system.properties", key + " = " + value);
-    }
-
-    /** The value Karaf will read for this key of a file under {@code etc/} (continuation lines joined). */
-    String configValue(final String file, final String key) throws IOException {
-        final Properties p = new Properties();
-        try (Reader in = Files.newBufferedReader(home.resolve(file), StandardCharsets.UTF_8)) {
-            p.load(in);
-        }
-        return p.getProperty(key);
     }
 
     // Karaf reads these files with later keys overriding earlier ones, so appending is enough.
