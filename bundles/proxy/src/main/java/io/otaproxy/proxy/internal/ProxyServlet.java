@@ -136,6 +136,7 @@ public final class ProxyServlet extends HttpServlet {
         }
         if (ViaHeader.contains(Collections.list(request.getHeaders(ViaHeader.NAME)), current.settings().proxyId())) {
             LOG.warn("{}: refused, the request has already passed through this proxy (Via)", target);
+            RequestRecord.mark(request, RequestOutcome.ERROR); // refused: counted with the errors
             sendError(response, ProxyGuard.LOOP_DETECTED, "Loop detected: this request has already passed through "
                     + current.settings().proxyId() + ".");
             return;
@@ -144,6 +145,7 @@ public final class ProxyServlet extends HttpServlet {
                 current.settings().hasUpperProxy());
         if (refused != null) {
             LOG.debug("{}: refused: {}", target, refused.getMessage());
+            RequestRecord.mark(request, RequestOutcome.ERROR); // refused: counted with the errors
             sendError(response, refused.status(), refused.getMessage());
             return;
         }
@@ -158,6 +160,7 @@ public final class ProxyServlet extends HttpServlet {
         final String client = request.getRemoteAddr();
         final String busy = limiter.tryEnter(client);
         if (busy != null) {
+            RequestRecord.mark(request, RequestOutcome.ERROR); // refused: counted with the errors
             response.setHeader("Retry-After", "1");
             sendError(response, 429, busy);
             return;
