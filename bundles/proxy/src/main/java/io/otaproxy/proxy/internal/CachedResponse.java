@@ -139,10 +139,14 @@ final class CachedResponse {
         // sized to the body: a 4 KiB hit should not allocate and zero a 64 KiB buffer
         final byte[] buffer = new byte[(int) Math.max(1, Math.min(COPY_BUFFER, count))];
         long done = 0;
-        while (done < count) {
+        // an empty body has no last byte for the download to hold back until it is verified and stored: ask for
+        // the end once, so the answer waits for that verdict and the client's leaving cannot abandon the download
+        boolean awaitEnd = count == 0 && source.growing();
+        while (done < count || awaitEnd) {
+            awaitEnd = false;
             final int n;
             try {
-                n = source.read(position + done, buffer, 0, (int) Math.min(buffer.length, count - done));
+                n = source.read(position + done, buffer, 0, (int) Math.max(1, Math.min(buffer.length, count - done)));
             } catch (final IOException | InterruptedException e) {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
@@ -165,7 +169,7 @@ final class CachedResponse {
                 throw failure;
             }
             if (n < 0) {
-                if (count != Long.MAX_VALUE) {
+                if (count != Long.MAX_VALUE && done < count) {
                     // the store promised `count` bytes: never end a short body cleanly
                     final IOException failure = new IOException("cached body ended after " + done + " of " + count);
                     ClientConnectionAbort.abort(request, failure);
