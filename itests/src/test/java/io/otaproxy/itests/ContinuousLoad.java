@@ -3,9 +3,11 @@ package io.otaproxy.itests;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,14 +19,15 @@ import io.otaproxy.testing.TestOrigin;
 
 /**
  * Clients that download through the proxy without pause and check every answer by sha256, for tests that change
- * the running proxy under them. Half of the requests go to a hot set (cached before the test starts), half walk
- * through files never asked for before, so misses, shared fills and hits are all in flight at any moment. Every
- * answer is classed as right (200, complete framing, right bytes), loud (any other status, an incomplete body or
- * a broken connection) or silent (complete framing, wrong bytes: the one outcome that must never happen).
+ * the running proxy under them. Half of the requests go to a hot set (cached before the test starts), half go
+ * to files never asked for before (two requests each), so misses, shared fills and hits are all in flight at any
+ * moment. Every answer is classed as right (200, complete framing, right bytes), loud (any other status, an
+ * incomplete body or a broken connection) or silent (complete framing, wrong bytes: the one outcome that must
+ * never happen).
  */
 final class ContinuousLoad implements AutoCloseable {
 
-    /** One file of the catalog; files with an even index are asked for with their file_sha256. */
+    /** One file; files with an even index are asked for with their file_sha256. */
     record File(String path, long size, long seed, String sha256, boolean withSha) {
         String[] headers(final boolean retryCaching) {
             if (!withSha) {
@@ -55,8 +58,9 @@ final class ContinuousLoad implements AutoCloseable {
     private final int proxyPort;
     private final TestOrigin origin;
     private final List<File> hot;
-    private final List<File> cold;
-    private final Map<String, Behaviour> behaviours = new LinkedHashMap<>();
+    private final long seedBase;
+    private final Map<Integer, File> cold = new ConcurrentHashMap<>();
+    private final List<TestOrigin> servers = new CopyOnWriteArrayList<>();
     private final int clients;
     private final AtomicInteger coldCursor = new AtomicInteger();
     private final AtomicLong requests = new AtomicLong();
@@ -65,7 +69,7 @@ final class ContinuousLoad implements AutoCloseable {
     private final AtomicLong silent = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
-    private final Map<String, Integer> failureKinds = new java.util.TreeMap<>(); // guarded by itself
+    private final Map<String, Integer> failureKinds = new TreeMap<>(); // guarded by itself
     private final List<Thread> threads = new ArrayList<>();
     private final Object pauseLock = new Object();
     private volatile boolean running;
@@ -73,35 +77,49 @@ final class ContinuousLoad implements AutoCloseable {
     private int busy; // guarded by pauseLock
 
     /**
-     * Serves {@code hotCount} hot files and {@code coldCount} cold ones from the origin; every fourth cold file
-     * is paced (about 1 MiB/s) so that transfers are always in flight.
+     * Serves {@code hotCount} hot files from the origin. Cold files are made up as the clients go, each asked for
+     * by two requests in a row (so concurrent clients often share its download), never running out however long
+     * the load runs; every fourth one is paced (about 1 MiB/s) so that transfers are always in flight.
      */
-    ContinuousLoad(final int proxyPort, final TestOrigin origin, final int hotCount, final int coldCount,
-            final int clients, final long seedBase) {
+    ContinuousLoad(final int proxyPort, final TestOrigin origin, final int hotCount, final int clients,
+            final long seedBase) {
         this.proxyPort = proxyPort;
         this.origin = origin;
         this.clients = clients;
+        this.seedBase = seedBase;
+        servers.add(origin);
         final List<File> h = new ArrayList<>();
-        final List<File> c = new ArrayList<>();
-        for (int i = 0; i < hotCount + coldCount; i++) {
-            final long seed = seedBase + i;
-            final long size = i % 7 == 0 ? 0 : 1 + Math.floorMod(seed * 2_654_435_761L, 1_000_000L);
-            final String path = (i < hotCount ? "/hot/" : "/cold/") + i + ".bin";
-            final File f = new File(path, size, seed, TestData.sha256(size, seed), i % 2 == 0);
-            final boolean paced = i >= hotCount && i % 4 == 1;
-            final Behaviour b = paced ? Behaviour.generated(size, seed).rateLimited(1024 * 1024)
-                    : Behaviour.generated(size, seed);
-            origin.put(path, b);
-            behaviours.put(path, b);
-            (i < hotCount ? h : c).add(f);
+        for (int i = 0; i < hotCount; i++) {
+            h.add(newFile("/hot/", i, false));
         }
         hot = List.copyOf(h);
-        cold = List.copyOf(c);
     }
 
-    /** Serves the same files on a stand-in upper proxy, which gets them as absolute URLs of the origin. */
+    private File newFile(final String dir, final int i, final boolean paceable) {
+        final long seed = seedBase + (paceable ? 1_000_000L : 0) + i;
+        final long size = i % 7 == 0 ? 0 : 1 + Math.floorMod(seed * 2_654_435_761L, 1_000_000L);
+        final File f = new File(dir + i + ".bin", size, seed, TestData.sha256(size, seed), i % 2 == 0);
+        final Behaviour b = paceable && i % 4 == 1 ? Behaviour.generated(size, seed).rateLimited(1024 * 1024)
+                : Behaviour.generated(size, seed);
+        for (final TestOrigin server : servers) {
+            server.put(server == origin ? f.path() : origin.url(f.path()), b);
+        }
+        return f;
+    }
+
+    private File nextCold() {
+        return cold.computeIfAbsent(coldCursor.getAndIncrement() / 2, i -> newFile("/cold/", i, true));
+    }
+
+    /**
+     * Serves the files on a stand-in upper proxy too, which gets them as absolute URLs of the origin; call before
+     * {@link #start()}.
+     */
     void serveAlsoOn(final TestOrigin upper) {
-        behaviours.forEach((path, b) -> upper.put(origin.url(path), b));
+        servers.add(upper);
+        for (final File f : hot) {
+            upper.put(origin.url(f.path()), Behaviour.generated(f.size(), f.seed()));
+        }
     }
 
     List<File> hot() {
@@ -142,7 +160,7 @@ final class ContinuousLoad implements AutoCloseable {
             }
             try {
                 final File f = ThreadLocalRandom.current().nextBoolean() ? hot.get(ThreadLocalRandom.current()
-                        .nextInt(hot.size())) : cold.get(Math.floorMod(coldCursor.getAndIncrement(), cold.size()));
+                        .nextInt(hot.size())) : nextCold();
                 one(f);
             } finally {
                 synchronized (pauseLock) {

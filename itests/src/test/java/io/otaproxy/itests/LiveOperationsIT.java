@@ -14,11 +14,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import io.otaproxy.testing.Behaviour;
 import io.otaproxy.testing.RawHttpClient;
+import io.otaproxy.testing.TestData;
 import io.otaproxy.testing.TestOrigin;
 
 import org.junit.After;
@@ -58,15 +59,20 @@ public class LiveOperationsIT extends ProxyTestSupport {
     }
 
     @After
-    public void stopLoad() throws InterruptedException {
+    public void stopLoad() throws Exception {
         if (load != null) {
             load.close();
         }
         upper.close();
+        // a failed test must not leave the next one without a cache
+        final Bundle cache = installedBundle("io.otaproxy.cache");
+        if (cache.getState() != Bundle.ACTIVE) {
+            cache.start();
+        }
     }
 
     private void startLoad(final long seedBase) throws IOException {
-        load = new ContinuousLoad(proxyPort(), origin, 20, 400, Reliability.clients(), seedBase);
+        load = new ContinuousLoad(proxyPort(), origin, 20, Reliability.clients(), seedBase);
         load.serveAlsoOn(upper);
         load.warm();
         load.start();
@@ -85,7 +91,9 @@ public class LiveOperationsIT extends ProxyTestSupport {
         final Set<String> before = entriesOnDisk();
         final ContinuousLoad.Tally start = load.tally();
         Thread.sleep(SETTLE_MILLIS); // transfers of every kind are in flight
+        final long began = System.nanoTime();
         action.run();
+        final long actionMillis = (System.nanoTime() - began) / 1_000_000;
         Thread.sleep(SETTLE_MILLIS);
         load.pause();
         final ContinuousLoad.Tally window = load.tally().minus(start);
@@ -95,7 +103,8 @@ public class LiveOperationsIT extends ProxyTestSupport {
         final int refetched = cached ? hotFilesFetchedAgain() : 0;
         load.resume();
         final Outcome outcome = new Outcome(window, before.size(), lost.size(), refetched);
-        Reliability.report("live operation '" + name + "'", window + "; " + before.size() + " entries before, "
+        Reliability.report("live operation '" + name + "'", "done in " + actionMillis + " ms; " + window + "; "
+                + before.size() + " entries before, "
                 + lost.size() + " lost, " + refetched + " hot files fetched again"
                 + (window.loud() > 0 ? "; failures so far by kind " + load.failureKinds() : ""));
         assertTrue(name + ": the load ran through the operation", window.requests() > 0);
@@ -118,6 +127,11 @@ public class LiveOperationsIT extends ProxyTestSupport {
                 writeYaml(baseYaml(proxyPort(), work()) + extraYaml() + "upper_ota_proxy: http://127.0.0.1:"
                         + upper.port() + "\n");
                 await("requests go through the upper proxy", () -> !upper.requests().isEmpty());
+                // and so does a request that must go upstream
+                final String probe = origin.url(load.hot().get(1).path());
+                final int before = upper.requestCount(probe);
+                assertEquals(200, RawHttpClient.get(proxyPort(), probe, "OTA-File-Cache-Control: no_cache").status);
+                assertTrue("a no_cache request goes through the upper proxy", upper.requestCount(probe) > before);
             }));
             assertNoFailure("upper proxy removed", operate("upper proxy removed", () -> {
                 writeYaml(baseYaml(proxyPort(), work()) + extraYaml());
@@ -145,6 +159,35 @@ public class LiveOperationsIT extends ProxyTestSupport {
                 await("the limits are back", () -> Integer.valueOf(90)
                         .equals(configProperty("io.otaproxy.disk", "soft.limit.percent")));
             }));
+        }
+    }
+
+    /**
+     * The narrow case behind a failure seen under load: the store closes while a download's leader still waits for
+     * upstream's response head, so the store drops the download before the leader can hand it the body. That
+     * client must still get the file (it is fetched again without the cache), not a 502.
+     */
+    @Test
+    public void aDownloadWhoseHeadArrivesAfterTheCacheStoreClosedIsStillServed() throws Exception {
+        final long size = 300_000;
+        origin.put("/late-head.bin", Behaviour.generated(size, 77).delayHeaders(1_200));
+        final CompletableFuture<RawHttpClient.Response> download = CompletableFuture.supplyAsync(() -> {
+            try {
+                return RawHttpClient.exchange(proxyPort(), "GET", origin.url("/late-head.bin"), false);
+            } catch (final IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(origin.awaitRequests(1, 10_000));
+        final Bundle cache = installedBundle("io.otaproxy.cache");
+        cache.stop(); // closes the store while the head is still on its way
+        try {
+            final RawHttpClient.Response r = download.get(30, TimeUnit.SECONDS);
+            assertEquals(200, r.status);
+            assertTrue(r.complete);
+            assertEquals(TestData.sha256(size, 77), r.sha256);
+        } finally {
+            cache.start();
         }
     }
 
