@@ -1,6 +1,7 @@
 package io.otaproxy.runtime;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -68,11 +69,12 @@ final class CrashRounds {
     private CrashRounds() {
     }
 
+    /** What the proxy answers to the same request now, for the message of a wrong answer. */
     private static String peek(final int port, final Request q) {
         try {
             final RawHttpClient.Response again = RawHttpClient.exchange(port, "GET", q.url(), true, q.headers());
             return ", asked again: " + again.status + " "
-                    + new String(again.body, 0, Math.min(200, again.body.length), java.nio.charset.StandardCharsets.ISO_8859_1);
+                    + new String(again.body, 0, Math.min(200, again.body.length), StandardCharsets.ISO_8859_1);
         } catch (final IOException e) {
             return "";
         }
