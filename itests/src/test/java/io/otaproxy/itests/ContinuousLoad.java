@@ -33,7 +33,8 @@ final class ContinuousLoad implements AutoCloseable {
             if (!withSha) {
                 return new String[0];
             }
-            return new String[] {"OTA-File-Cache-Control: file_sha256=" + sha256 + (retryCaching ? ",retry_caching" : "")};
+            return new String[] {
+                "OTA-File-Cache-Control: file_sha256=" + sha256 + (retryCaching ? ",retry_caching" : "")};
         }
     }
 

@@ -156,7 +156,8 @@ public class CrashE2EIT {
             }
             assertEntriesOnDisk(name, cache, identities.size());
             System.out.println("RELIABILITY crash " + name + ": killed after " + killAfter + " ms; "
-                    + outcome.right + " complete and right (the first after " + outcome.firstRightMillis + " ms), " + outcome.cut + " cut by the kill, 0 wrong; "
+                    + outcome.right + " complete and right (the first after " + outcome.firstRightMillis + " ms), "
+                    + outcome.cut + " cut by the kill, 0 wrong; "
                     + servedNow + " of " + everything.size() + " files served after the restart, all byte-exact, "
                     + identities.size() + " entries on disk, no leftovers");
             served += servedNow;
