@@ -90,6 +90,12 @@ public abstract class ProxyTestSupport {
         options.add(systemProperty(ADMIN_PORT_PROPERTY).value(System.getProperty(ADMIN_PORT_PROPERTY)));
         options.add(systemProperty("org.slf4j.simpleLogger.defaultLogLevel").value("info"));
         options.add(systemProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty").value("warn"));
+        // how long the reliability tests run (rounds, clients) is chosen on the Maven command line
+        for (final String key : List.of(Reliability.ROUNDS, Reliability.OPERATIONS, Reliability.CLIENTS)) {
+            if (System.getProperty(key) != null) {
+                options.add(systemProperty(key).value(System.getProperty(key)));
+            }
+        }
         return options(options.toArray(new Option[0]));
     }
 

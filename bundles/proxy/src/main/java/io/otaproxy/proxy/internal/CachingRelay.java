@@ -84,6 +84,13 @@ final class CachingRelay {
         try {
             reader = fill.newReader();
         } catch (final IOException e) {
+            if (fill.isLeader() && fill.meta() == null && !response.isCommitted()) {
+                // the store dropped the fill before the leader came back with the body (it was closing: caching
+                // turned off, the cache bundle stopping or updated); the body went with it, so fetch again
+                LOG.debug("{}: fill of {} was dropped by the store before it began; relaying", target, key);
+                relay.relay(request, response, target, false);
+                return;
+            }
             // the download failed before this client got a byte (upstream error, wrong sha256 or length)
             LOG.debug("{}: fill of {} failed before the response: {}", target, key, e.getMessage());
             RequestRecord.mark(request, RequestOutcome.ERROR);
