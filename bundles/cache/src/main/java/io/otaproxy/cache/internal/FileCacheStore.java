@@ -363,8 +363,9 @@ final class FileCacheStore implements CacheStore, CacheUsage {
     void awaitCommits() throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         for (final InFlightFill f : List.copyOf(inFlight.values())) {
-            if (!f.isCommitting()) {
-                continue;
+            final InFlightFill.State state = f.state();
+            if (state != InFlightFill.State.COMMITTING && state != InFlightFill.State.COMMITTED) {
+                continue; // committed ones may not have left the map yet
             }
             f.awaitEnd(10_000);
             while (inFlight.get(f.key()) == f) { // ended, and leaving the map right after
