@@ -68,7 +68,7 @@ else
 fi
 
 STAMP=$(date +%Y%m%d-%H%M%S)
-OUT=${BENCH_OUT:-$HERE/target/results-$STAMP$([ "$SMOKE" = 1 ] && echo -smoke)}
+OUT=${BENCH_OUT:-$HERE/target/results-$STAMP$([ "$SMOKE" = 1 ] && echo -smoke || true)}
 mkdir -p "$OUT"
 WORK=$(mktemp -d /var/tmp/ota-proxy-bench-work.XXXXXX)
 chmod 755 "$WORK"

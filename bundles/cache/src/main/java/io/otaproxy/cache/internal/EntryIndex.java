@@ -151,7 +151,8 @@ final class EntryIndex implements StoredEntry.EntryFiles {
     StoredEntry commit(final InFlightFill fill, final EntryMeta meta) throws IOException {
         final String key = fill.key();
         final Path data = layout.dataFile(key);
-        final StoredEntry entry = new StoredEntry(key, meta, clock.getAsLong(), this);
+        // last used when it was asked for, not when its commit (which may lag behind later requests) got here
+        final StoredEntry entry = new StoredEntry(key, meta, Math.min(fill.createdMillis(), clock.getAsLong()), this);
         final StoredEntry old;
         final ReentrantLock stripe = stripe(key);
         stripe.lock();
