@@ -3,7 +3,6 @@ package io.otaproxy.runtime;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,6 +10,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+
+import io.otaproxy.testing.FreePorts;
 
 /** The runnable jar as a real process: started, watched through its log, stopped by signal. */
 final class ProxyProcess implements AutoCloseable {
@@ -94,9 +95,7 @@ final class ProxyProcess implements AutoCloseable {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return FreePorts.find();
     }
 
     List<String> output() {
