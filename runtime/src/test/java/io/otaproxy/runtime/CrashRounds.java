@@ -42,8 +42,8 @@ final class CrashRounds {
 
     /** Totals of one round's download. */
     static final class Outcome {
-        /** Complete and right answers, by request (several clients may have got the same file). */
-        final Map<Request, Boolean> delivered = new ConcurrentHashMap<>();
+        /** Complete and right answers, by request, with when (nanoTime) the last one arrived. */
+        final Map<Request, Long> delivered = new ConcurrentHashMap<>();
         final List<String> wrong = Collections.synchronizedList(new ArrayList<>());
         final List<String> failedBeforeKill = Collections.synchronizedList(new ArrayList<>());
         volatile int right;
@@ -56,7 +56,7 @@ final class CrashRounds {
             if (firstRightMillis < 0) {
                 firstRightMillis = (System.nanoTime() - started) / 1_000_000;
             }
-            delivered.put(q, Boolean.TRUE);
+            delivered.put(q, System.nanoTime());
             right++;
             bytes += n;
         }
