@@ -3,6 +3,7 @@ package io.otaproxy.runtime;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,8 +11,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
-import io.otaproxy.testing.FreePorts;
 
 /** The runnable jar as a real process: started, watched through its log, stopped by signal. */
 final class ProxyProcess implements AutoCloseable {
@@ -95,7 +94,9 @@ final class ProxyProcess implements AutoCloseable {
     }
 
     static int freePort() throws IOException {
-        return FreePorts.find();
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 
     List<String> output() {
