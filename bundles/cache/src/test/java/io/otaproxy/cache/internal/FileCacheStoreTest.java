@@ -149,6 +149,15 @@ public class FileCacheStoreTest {
     }
 
     @Test
+    public void keepsAQuarterOfTheDescriptorLimitOpenWithinBounds() {
+        assertEquals(64, EntryIndex.openFileLimit(0));
+        assertEquals(64, EntryIndex.openFileLimit(256));
+        assertEquals(256, EntryIndex.openFileLimit(1024));
+        assertEquals(4096, EntryIndex.openFileLimit(1_048_576));
+        assertTrue(EntryIndex.MAX_OPEN_FILES >= 64 && EntryIndex.MAX_OPEN_FILES <= 4096);
+    }
+
+    @Test
     public void hitsShareOneDescriptorThatGoesWithTheEntryOrWhenIdle() throws Exception {
         Assume.assumeTrue("needs /proc/self/fd", Files.isDirectory(Path.of("/proc/self/fd")));
         final byte[] body = bytes(50_000, 6);
