@@ -306,6 +306,24 @@ EOF
     await_proxy squid
 }
 
+# S2's ceiling for a servlet on ota-proxy's own Jetty (bench/jetty/JettyFloor.java): the Jetty and servlet API
+# bundles are taken from the runnable jar, so it is exactly the server ota-proxy runs on
+start_jetty_floor() {
+    local d=$WORK/jetty-floor
+    mkdir -p "$d/lib" "$d/classes"
+    (cd "$d/lib" && unzip -q -o -j "$WORK/ota-proxy.jar" 'bundles/org.apache.felix.http.jetty12-*.jar' \
+        'bundles/org.apache.felix.http.servlet-api-*.jar' 'bundles/slf4j-api-*.jar') || return 1
+    local cp; cp=$(ls "$d"/lib/*.jar | tr '\n' ':')
+    javac -nowarn -d "$d/classes" -cp "$cp" "$HERE/jetty/JettyFloor.java" || return 1
+    rm -f "$d/port"
+    java -Xms32m -Xmx128m -XX:+UseSerialGC -cp "$d/classes:$cp" JettyFloor "$d/port" > "$WORK/logs/jetty-floor.log" 2>&1 &
+    PID[jetty-floor]=$!
+    for _ in $(seq 100); do [ -s "$d/port" ] && break; sleep 0.1; done
+    [ -s "$d/port" ] || { log "Jetty floor did not start; see $WORK/logs/jetty-floor.log"; return 1; }
+    PORT[jetty-floor]=$(cat "$d/port")
+    log "Jetty floor (a bare servlet on ota-proxy's Jetty, 4 KiB from memory) on 127.0.0.1:${PORT[jetty-floor]}"
+}
+
 start_proxy() { case $1 in ota-proxy) start_ota ;; nginx) start_nginx ;; squid) start_squid ;; esac; }
 running() { [ -n "${PID[$1]:-}" ]; }
 # a fresh process on an empty cache; in smoke mode only started once (paths are cache-busting anyway)
@@ -369,7 +387,7 @@ busy_pct() {
     for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
     echo $(( total > 0 ? 100 * (total - idle) / total : 0 ))
 }
-# other engineers share this machine: before a run, wait until it is nearly idle, within a total budget
+# other work may share the machine: before a run, wait until it is nearly idle, within a total budget
 QUIET_SPENT=0
 await_quiet() {
     local waited=0 b
@@ -422,13 +440,17 @@ if has S2; then
         check_cached "$p" small client mirror --origin "$ORIGIN" --via "127.0.0.1:${PORT[$p]}" \
             --manifest "$SMALL_MANIFEST" --clients 1 --conns 4
     done
-    for t in "${PROXIES[@]}"; do   # JIT and caches warm: an untimed run first
+    S2_TARGETS=("${PROXIES[@]}")
+    if [ "${BENCH_JETTY_FLOOR:-1}" = 1 ] && start_jetty_floor; then
+        S2_TARGETS+=(jetty-floor)
+    fi
+    for t in "${S2_TARGETS[@]}"; do   # JIT and caches warm: an untimed run first
         wrk -t2 -c8 -d"${S2_WARM}s" -s "$HERE/wrk-proxy.lua" "http://127.0.0.1:${PORT[$t]}/" -- "$ORIGIN" "$SMALL" > /dev/null 2>&1
     done
     prof_start S2
     for ((r = 1; r <= RUNS; r++)); do
         await_quiet
-        for t in "${PROXIES[@]}"; do
+        for t in "${S2_TARGETS[@]}"; do
             origin_ctl reset >/dev/null
             wrk -t2 -c8 -d"${S2_SECS}s" --latency -s "$HERE/wrk-proxy.lua" "http://127.0.0.1:${PORT[$t]}/" \
                 -- "$ORIGIN" "$SMALL" > "$OUT/S2-$t-$r.wrk.txt" 2>&1
@@ -445,7 +467,8 @@ if has S2; then
         done
     done
     prof_stop S2
-    record S5 peak_rss_mb_s1s2 ota-proxy 1 "$(peak_rss_mb "${PID[ota-proxy]}")"
+    stop_one jetty-floor
+    running ota-proxy && record S5 peak_rss_mb_s1s2 ota-proxy 1 "$(peak_rss_mb "${PID[ota-proxy]}")"
 fi
 
 if { has S1 || has S2; } && [ "$SMOKE" = 0 ]; then

@@ -27,7 +27,7 @@ import jdk.jfr.consumer.RecordingFile;
  */
 public final class BenchReport {
 
-    private static final List<String> TARGETS = List.of("ota-proxy", "nginx", "squid", "origin");
+    private static final List<String> TARGETS = List.of("ota-proxy", "nginx", "squid", "origin", "jetty-floor");
 
     public static void main(String[] args) throws Exception {
         if (args.length >= 2 && args[0].equals("table")) {
@@ -59,8 +59,9 @@ public final class BenchReport {
             data.computeIfAbsent(f[0] + "\t" + f[1], k -> new LinkedHashMap<>())
                     .computeIfAbsent(f[2], k -> new ArrayList<>()).add(v);
         }
-        System.out.println("| scenario | metric | better | ota-proxy | nginx | squid | origin direct | ours/nginx | ours/squid |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| scenario | metric | better | ota-proxy | nginx | squid | origin direct | Jetty floor"
+                + " | ours/nginx | ours/squid | ours/floor |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         for (Map.Entry<String, Map<String, List<Double>>> e : data.entrySet()) {
             String[] key = e.getKey().split("\t");
             Map<String, List<Double>> byTarget = e.getValue();
@@ -71,6 +72,7 @@ public final class BenchReport {
             Double ours = median(byTarget.get("ota-proxy"));
             row.append(' ').append(ratio(ours, median(byTarget.get("nginx")))).append(" |");
             row.append(' ').append(ratio(ours, median(byTarget.get("squid")))).append(" |");
+            row.append(' ').append(ratio(ours, median(byTarget.get("jetty-floor")))).append(" |");
             System.out.println(row);
         }
     }
