@@ -63,6 +63,20 @@ final class CachingRelay {
             return;
         }
         final boolean ranged = request.getHeader("Range") != null;
+        if (fill.isLeader() && !control.retryCaching()) {
+            // The lookup above may have missed while an earlier download of this key was committing; if that one
+            // became an entry and left before we asked to fill, we lead a second download of the same file.
+            // The entry goes into the index before its download leaves, so one more lookup tells.
+            final CacheEntry committed = store.find(key);
+            if (committed != null) {
+                fill.abandon();
+                LOG.debug("{}: {} was committed while we looked it up; serving the entry", target, key);
+                if (!serve(request, response, committed, false)) {
+                    relay.relay(request, response, target, false);
+                }
+                return;
+            }
+        }
         if (fill.isLeader()) {
             if (ranged) {
                 // a ranged miss is relayed as asked; the whole file is cached when someone asks for it
