@@ -146,10 +146,24 @@ public abstract class ProxyTestSupport {
         Files.move(tmp, yaml(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Waits until the proxy answers a request addressed to itself (the ECUs' readiness probe) with 400. */
+    /**
+     * Waits until the proxy answers a request addressed to itself (the ECUs' readiness probe) with 400. The port was
+     * free when the test picked it, before the framework started; if something else took it meanwhile (the proxy
+     * then cannot bind and never answers), the proxy is moved to a new free port through proxy_info.yml, as an
+     * operator would, and the test goes on there.
+     */
     @Before
     public void awaitProxy() throws Exception {
-        awaitProxyOn(proxyPort());
+        try {
+            awaitProxyOn(proxyPort(), 15_000);
+        } catch (final AssertionError notListening) {
+            final int next = freePort();
+            System.err.println("The proxy does not answer on port " + proxyPort() + " (taken meanwhile?); moving it to "
+                    + next);
+            System.setProperty("otaproxy.it.port", Integer.toString(next));
+            writeYaml(baseYaml(next, work()) + extraYaml());
+            awaitProxyOn(next);
+        }
     }
 
     /** With a framework per test method the file outlives the test: leave it as the next test expects it. */
@@ -159,7 +173,11 @@ public abstract class ProxyTestSupport {
     }
 
     protected static void awaitProxyOn(final int port) throws InterruptedException {
-        final long deadline = System.nanoTime() + 30_000_000_000L;
+        awaitProxyOn(port, 30_000);
+    }
+
+    private static void awaitProxyOn(final int port, final long millis) throws InterruptedException {
+        final long deadline = System.nanoTime() + millis * 1_000_000L;
         while (System.nanoTime() < deadline) {
             try {
                 final RawHttpClient.Response r = RawHttpClient.exchange(port, "GET", "/", true);
