@@ -52,6 +52,8 @@ final class EntryIndex implements StoredEntry.EntryFiles {
     private final AtomicLong committedBytes = new AtomicLong();
     private final ConcurrentHashMap<String, StoredEntry> entries = new ConcurrentHashMap<>(1 << 16);
     private final ConcurrentLinkedQueue<StoredEntry> accessed = new ConcurrentLinkedQueue<>();
+    /** Keys whose file an eviction batch deleted and whose directory it has not forced yet (see commit). */
+    private final Set<String> deletedUnforced = ConcurrentHashMap.newKeySet();
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
     private final ReentrantLock[] stripes = new ReentrantLock[256];
     private EntryJournal journal; // set once by recover(), before the index is shared
@@ -175,7 +177,8 @@ final class EntryIndex implements StoredEntry.EntryFiles {
      * with it (their metadata logs commit in order), and where a file system could keep the record but lose the
      * rename, the entry's file is simply missing after the power cut: its open fails and the start-up scan drops
      * it, so it is downloaded again. A rename that replaces an older file of the key is forced first, in the
-     * journal's batch: losing that one would leave the old bytes under the new record.
+     * journal's batch: losing that one would leave the old bytes under the new record. (Deleting a key's file
+     * is made durable before the key can be committed again, or the commit counts as replacing.)
      */
     StoredEntry commit(final InFlightFill fill, final EntryMeta meta) throws IOException {
         final String key = fill.key();
@@ -189,7 +192,10 @@ final class EntryIndex implements StoredEntry.EntryFiles {
             if (StoreLayout.ensureDirectory(data.getParent())) {
                 StoreLayout.forceDirectory(layout.dataDir());
             }
-            final boolean replacing = Files.exists(data, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            // an older file of the key, present or deleted without its deletion being forced yet, must not come
+            // back from a power cut under the new record
+            final boolean replacing = Files.exists(data, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    || deletedUnforced.contains(key);
             fill.moveInto(data);
             gate.readLock().lock();
             try {
@@ -261,7 +267,10 @@ final class EntryIndex implements StoredEntry.EntryFiles {
                 gate.readLock().unlock();
             }
             closeFile(entry);
-            deleteQuietly(layout.dataFile(key));
+            if (deleteQuietly(layout.dataFile(key))) {
+                // durable before the key can be committed anew: the next commit's rename is not forced on its own
+                StoreLayout.forceDirectory(layout.dataFile(key).getParent());
+            }
         } finally {
             stripe.unlock();
         }
@@ -324,18 +333,29 @@ final class EntryIndex implements StoredEntry.EntryFiles {
                 diskErrors.report("Cannot record evictions", ex);
             }
         }
+        final Set<Path> directories = new java.util.LinkedHashSet<>();
+        final List<String> deleted = new ArrayList<>(removed.size());
         for (final StoredEntry e : removed) {
             final ReentrantLock stripe = stripe(e.key());
             stripe.lock();
             try {
-                if (!entries.containsKey(e.key())) {
-                    deleteQuietly(layout.dataFile(e.key()));
+                final Path file = layout.dataFile(e.key());
+                if (!entries.containsKey(e.key()) && deleteQuietly(file)) {
+                    deletedUnforced.add(e.key());
+                    deleted.add(e.key());
+                    directories.add(file.getParent());
                 }
             } finally {
                 stripe.unlock();
             }
             eviction.removed(e.key());
         }
+        // the deletions become durable once per directory and batch; until then a commit of one of these keys
+        // forces its own rename (see commit)
+        for (final Path dir : directories) {
+            StoreLayout.forceDirectory(dir);
+        }
+        deleted.forEach(deletedUnforced::remove);
         return removed;
     }
 
