@@ -2,9 +2,11 @@ package io.otaproxy.cache.internal;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -194,7 +196,7 @@ final class EntryIndex implements StoredEntry.EntryFiles {
             }
             // an older file of the key, present or deleted without its deletion being forced yet, must not come
             // back from a power cut under the new record
-            final boolean replacing = Files.exists(data, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            final boolean replacing = Files.exists(data, LinkOption.NOFOLLOW_LINKS)
                     || deletedUnforced.contains(key);
             fill.moveInto(data);
             gate.readLock().lock();
@@ -267,9 +269,10 @@ final class EntryIndex implements StoredEntry.EntryFiles {
                 gate.readLock().unlock();
             }
             closeFile(entry);
-            if (deleteQuietly(layout.dataFile(key))) {
+            final Path file = layout.dataFile(key);
+            if (deleteQuietly(file)) {
                 // durable before the key can be committed anew: the next commit's rename is not forced on its own
-                StoreLayout.forceDirectory(layout.dataFile(key).getParent());
+                StoreLayout.forceDirectory(file.getParent());
             }
         } finally {
             stripe.unlock();
@@ -333,7 +336,7 @@ final class EntryIndex implements StoredEntry.EntryFiles {
                 diskErrors.report("Cannot record evictions", ex);
             }
         }
-        final Set<Path> directories = new java.util.LinkedHashSet<>();
+        final Set<Path> directories = new LinkedHashSet<>();
         final List<String> deleted = new ArrayList<>(removed.size());
         for (final StoredEntry e : removed) {
             final ReentrantLock stripe = stripe(e.key());
