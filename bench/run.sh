@@ -306,22 +306,26 @@ EOF
     await_proxy squid
 }
 
-# S2's ceiling for a servlet on ota-proxy's own Jetty (bench/jetty/JettyFloor.java): the Jetty and servlet API
-# bundles are taken from the runnable jar, so it is exactly the server ota-proxy runs on
+# S2's ceilings on ota-proxy's own Jetty (bench/jetty/JettyFloor.java): the Jetty and servlet API bundles are
+# taken from the runnable jar, so it is exactly the server ota-proxy runs on. jetty-floor: a bare blocking servlet;
+# jetty-core: a Jetty core handler run on the thread that read the request (what a servlet cannot do)
 start_jetty_floor() {
-    local d=$WORK/jetty-floor
+    local name=$1 mode=$2 d=$WORK/jetty-floor
     mkdir -p "$d/lib" "$d/classes"
-    (cd "$d/lib" && unzip -q -o -j "$WORK/ota-proxy.jar" 'bundles/org.apache.felix.http.jetty12-*.jar' \
-        'bundles/org.apache.felix.http.servlet-api-*.jar' 'bundles/slf4j-api-*.jar') || return 1
+    if [ ! -f "$d/classes/JettyFloor.class" ]; then
+        (cd "$d/lib" && unzip -q -o -j "$WORK/ota-proxy.jar" 'bundles/org.apache.felix.http.jetty12-*.jar' \
+            'bundles/org.apache.felix.http.servlet-api-*.jar' 'bundles/slf4j-api-*.jar') || return 1
+        javac -nowarn -d "$d/classes" -cp "$(ls "$d"/lib/*.jar | tr '\n' ':')" "$HERE/jetty/JettyFloor.java" || return 1
+    fi
     local cp; cp=$(ls "$d"/lib/*.jar | tr '\n' ':')
-    javac -nowarn -d "$d/classes" -cp "$cp" "$HERE/jetty/JettyFloor.java" || return 1
-    rm -f "$d/port"
-    java -Xms32m -Xmx128m -XX:+UseSerialGC -cp "$d/classes:$cp" JettyFloor "$d/port" > "$WORK/logs/jetty-floor.log" 2>&1 &
-    PID[jetty-floor]=$!
-    for _ in $(seq 100); do [ -s "$d/port" ] && break; sleep 0.1; done
-    [ -s "$d/port" ] || { log "Jetty floor did not start; see $WORK/logs/jetty-floor.log"; return 1; }
-    PORT[jetty-floor]=$(cat "$d/port")
-    log "Jetty floor (a bare servlet on ota-proxy's Jetty, 4 KiB from memory) on 127.0.0.1:${PORT[jetty-floor]}"
+    rm -f "$d/$name.port"
+    java -Xms32m -Xmx128m -XX:+UseSerialGC -cp "$d/classes:$cp" JettyFloor "$d/$name.port" "$mode" \
+        > "$WORK/logs/$name.log" 2>&1 &
+    PID[$name]=$!
+    for _ in $(seq 100); do [ -s "$d/$name.port" ] && break; sleep 0.1; done
+    [ -s "$d/$name.port" ] || { log "$name did not start; see $WORK/logs/$name.log"; return 1; }
+    PORT[$name]=$(cat "$d/$name.port")
+    log "$name (JettyFloor $mode on ota-proxy's Jetty, 4 KiB from memory) on 127.0.0.1:${PORT[$name]}"
 }
 
 start_proxy() { case $1 in ota-proxy) start_ota ;; nginx) start_nginx ;; squid) start_squid ;; esac; }
@@ -441,8 +445,9 @@ if has S2; then
             --manifest "$SMALL_MANIFEST" --clients 1 --conns 4
     done
     S2_TARGETS=("${PROXIES[@]}")
-    if [ "${BENCH_JETTY_FLOOR:-1}" = 1 ] && start_jetty_floor; then
-        S2_TARGETS+=(jetty-floor)
+    if [ "${BENCH_JETTY_FLOOR:-1}" = 1 ]; then
+        start_jetty_floor jetty-floor servlet && S2_TARGETS+=(jetty-floor)
+        start_jetty_floor jetty-core core-nonblocking && S2_TARGETS+=(jetty-core)
     fi
     for t in "${S2_TARGETS[@]}"; do   # JIT and caches warm: an untimed run first
         wrk -t2 -c8 -d"${S2_WARM}s" -s "$HERE/wrk-proxy.lua" "http://127.0.0.1:${PORT[$t]}/" -- "$ORIGIN" "$SMALL" > /dev/null 2>&1
@@ -468,6 +473,7 @@ if has S2; then
     done
     prof_stop S2
     stop_one jetty-floor
+    stop_one jetty-core
     running ota-proxy && record S5 peak_rss_mb_s1s2 ota-proxy 1 "$(peak_rss_mb "${PID[ota-proxy]}")"
 fi
 

@@ -27,7 +27,8 @@ import jdk.jfr.consumer.RecordingFile;
  */
 public final class BenchReport {
 
-    private static final List<String> TARGETS = List.of("ota-proxy", "nginx", "squid", "origin", "jetty-floor");
+    private static final List<String> TARGETS = List.of("ota-proxy", "nginx", "squid", "origin", "jetty-floor",
+            "jetty-core");
 
     public static void main(String[] args) throws Exception {
         if (args.length >= 2 && args[0].equals("table")) {
@@ -60,8 +61,8 @@ public final class BenchReport {
                     .computeIfAbsent(f[2], k -> new ArrayList<>()).add(v);
         }
         System.out.println("| scenario | metric | better | ota-proxy | nginx | squid | origin direct | Jetty floor"
-                + " | ours/nginx | ours/squid | ours/floor |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+                + " | Jetty core floor | ours/nginx | ours/squid | ours/floor |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Map.Entry<String, Map<String, List<Double>>> e : data.entrySet()) {
             String[] key = e.getKey().split("\t");
             Map<String, List<Double>> byTarget = e.getValue();
