@@ -182,6 +182,32 @@ public class LiveConfigIT extends ProxyTestSupport {
         assertEquals(Bundle.ACTIVE, installedBundle("io.otaproxy.proxy").getState());
     }
 
+    @Test
+    public void whileTheProxyBundleIsStoppedTheListenerSaysTryAgainNotNotFound() throws Exception {
+        origin.put("/while-stopped", new byte[] {7});
+        final Bundle servlet = installedBundle("io.otaproxy.proxy");
+        servlet.stop();
+        try {
+            final RawHttpClient.Response r = RawHttpClient.get(proxyPort(), origin.url("/while-stopped"));
+            assertEquals(r.bodyText(), 503, r.status);
+            assertEquals("1", r.header("Retry-After"));
+            assertTrue(r.bodyText(), r.bodyText().contains("try again"));
+            assertEquals("nothing reached the origin", 0, origin.requestCount("/while-stopped"));
+        } finally {
+            servlet.start();
+        }
+        final long deadline = System.nanoTime() + 20_000_000_000L;
+        RawHttpClient.Response r = null;
+        while (System.nanoTime() < deadline) {
+            r = RawHttpClient.get(proxyPort(), origin.url("/while-stopped"));
+            if (r.status != 503) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        assertEquals("the proxy servlet is back in front of the standby", 200, r.status);
+    }
+
     private static Dictionary<String, Object> copy(final Dictionary<String, Object> in) {
         final Dictionary<String, Object> out = new Hashtable<>();
         for (final String key : java.util.Collections.list(in.keys())) {

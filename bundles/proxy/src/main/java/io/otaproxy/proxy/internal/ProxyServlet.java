@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
@@ -46,6 +47,9 @@ public final class ProxyServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServlet.class);
     private static final String ALLOW = "GET, HEAD";
+
+    /** How long a stop waits for the requests in progress to end. */
+    static final long DRAIN_MILLIS = 5_000;
 
     /** The disk cache; absent while the cache bundle is stopped or caching is off: then every request is relayed. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -96,6 +100,29 @@ public final class ProxyServlet extends HttpServlet {
         if (old != null) {
             old.retire();
         }
+        drain(DRAIN_MILLIS);
+    }
+
+    /**
+     * Waits, at most {@code millis}, for the requests this servlet is serving to end. The HTTP whiteboard stopped
+     * dispatching to it before deactivation, so none arrive meanwhile (the standby answers them). Letting them end
+     * here, before the bundle stops, keeps a refresh that follows (an update) from pulling the classes from under a
+     * request still being served. Transfers longer than that keep running on this instance, as they would anyway.
+     */
+    private void drain(final long millis) {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        int left;
+        while ((left = limiter.inProgress()) > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (left > 0) {
+            LOG.warn("{} request(s) still in progress after {} ms; they go on while the bundle stops", left, millis);
+        }
     }
 
     @Override
@@ -116,6 +143,7 @@ public final class ProxyServlet extends HttpServlet {
         final Relay current = relay;
         if (current == null) {
             RequestRecord.mark(request, RequestOutcome.ERROR);
+            response.setHeader("Retry-After", "1");
             sendError(response, 503, "ota-proxy is stopping");
             return;
         }
