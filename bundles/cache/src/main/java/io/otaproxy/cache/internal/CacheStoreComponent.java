@@ -2,6 +2,7 @@ package io.otaproxy.cache.internal;
 
 import java.io.IOException;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,6 +56,9 @@ public final class CacheStoreComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(CacheStoreComponent.class);
 
+    /** How long a missing eviction policy may last before it is worth a warning. */
+    static final long POLICY_WARNING_DELAY_MILLIS = 3_000;
+
     private final StoreTunables tunables;
     private final LongSupplier clock;
     private final Object storeLock = new Object();
@@ -67,6 +71,8 @@ public final class CacheStoreComponent {
     private String wantedPolicy = StoreOptions.DEFAULT_POLICY; // guarded by storeLock
     private EvictionPolicy evictionPolicy; // guarded by storeLock: the one in use
     private FileCacheStore store; // guarded by storeLock
+    private boolean active; // guarded by storeLock: between activate and deactivate
+    private volatile long policyWarningDelayMillis = POLICY_WARNING_DELAY_MILLIS;
 
     private ExecutorService lifecycle;
     private BundleContext context;
@@ -89,6 +95,9 @@ public final class CacheStoreComponent {
         LOG.info("Activating cache store in {} (cache {}, always finish fills: {})", next.directory(),
                 next.enabled() ? "enabled" : "disabled", next.alwaysFinish());
         context = bundleContext;
+        synchronized (storeLock) {
+            active = true;
+        }
         lifecycle = Executors.newSingleThreadExecutor(new DaemonThreads("ota-proxy-cache-lifecycle"));
         lifecycle.execute(() -> apply(next));
     }
@@ -105,6 +114,9 @@ public final class CacheStoreComponent {
     @Deactivate
     void deactivate() {
         LOG.info("Deactivating cache store");
+        synchronized (storeLock) {
+            active = false;
+        }
         lifecycle.execute(this::closeStore);
         lifecycle.shutdown();
         try {
@@ -139,16 +151,36 @@ public final class CacheStoreComponent {
             return;
         }
         evictionPolicy = next;
-        if (chosen == null) {
-            LOG.warn("No eviction policy is installed; the cache store evicts by last access on its own");
-        } else if (chosen.name().equals(wantedPolicy)) {
+        if (chosen != null && chosen.name().equals(wantedPolicy)) {
             LOG.info("Eviction policy: {}", chosen.name());
         } else {
-            LOG.warn("Eviction policy '{}' is not installed; using '{}' until it is", wantedPolicy, chosen.name());
+            LOG.debug("Eviction policy '{}' is not bound; using {}", wantedPolicy,
+                    chosen == null ? "none" : "'" + chosen.name() + "'");
+            warnIfItLasts(chosen, wantedPolicy);
         }
         if (store != null) {
             store.useEvictionPolicy(next);
         }
+    }
+
+    /**
+     * Warns about a missing policy only if it is still missing a moment later: while the bundles start, stop or
+     * are updated, policies come and go in some order, and a warning for each of those moments would cry wolf.
+     */
+    private void warnIfItLasts(final PolicySelector.Candidate standIn, final String wanted) {
+        final EvictionPolicy using = standIn == null ? null : standIn.policy();
+        CompletableFuture.delayedExecutor(policyWarningDelayMillis, TimeUnit.MILLISECONDS).execute(() -> {
+            synchronized (storeLock) {
+                if (!active || evictionPolicy != using || !wanted.equals(wantedPolicy)) {
+                    return; // stopped, or the policy in use changed since: that change decides what to say
+                }
+                if (standIn == null) {
+                    LOG.warn("No eviction policy is installed; the cache store evicts by last access on its own");
+                } else {
+                    LOG.warn("Eviction policy '{}' is not installed; using '{}' until it is", wanted, standIn.name());
+                }
+            }
+        });
     }
 
     private void apply(final StoreOptions next) {
@@ -224,6 +256,11 @@ public final class CacheStoreComponent {
     /** Waits until configuration changes submitted so far have been applied; for tests. */
     void awaitApplied(final long timeoutMillis) throws InterruptedException, ExecutionException, TimeoutException {
         lifecycle.submit(() -> { }).get(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Shortens the grace before a missing policy is warned about; for tests. */
+    void policyWarningDelay(final long millis) {
+        policyWarningDelayMillis = millis;
     }
 
     /** The policy chosen for the store, or null; for tests. */

@@ -11,7 +11,10 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Dictionary;
@@ -212,6 +215,43 @@ public class CacheStoreComponentTest {
         assertNull("none left: the store evicts on its own", store.evictionPolicy());
         assertNull(component.chosenPolicy());
         assertSame(store, component.currentStore());
+    }
+
+    @Test
+    public void aMissingPolicyIsWarnedAboutOnlyIfItStaysMissing() throws Exception {
+        final TestSpace.OrderPolicy lru = TestSpace.OrderPolicy.lru();
+        final TestSpace.OrderPolicy gdsf = TestSpace.OrderPolicy.largestFirst();
+        component.policyWarningDelay(300);
+        final ByteArrayOutputStream log = new ByteArrayOutputStream();
+        final PrintStream stderr = System.err;
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8)); // the test logger writes there
+        try {
+            // start-up: the other policy is bound first, the wanted one a moment later
+            component.bindEvictionPolicy(gdsf, Map.of("policy", "gdsf", Constants.SERVICE_ID, 2L));
+            activate(config("cache_dir", dir.toString(), "eviction_policy", "lru"));
+            component.bindEvictionPolicy(lru, Map.of("policy", "lru", Constants.SERVICE_ID, 1L));
+            Thread.sleep(600);
+            assertFalse(log.toString(StandardCharsets.UTF_8), log.toString(StandardCharsets.UTF_8).contains("WARN"));
+
+            // the wanted policy's bundle goes away for good
+            component.unbindEvictionPolicy(lru, Map.of("policy", "lru", Constants.SERVICE_ID, 1L));
+            final long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!log.toString(StandardCharsets.UTF_8).contains("WARN") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(log.toString(StandardCharsets.UTF_8), log.toString(StandardCharsets.UTF_8)
+                    .contains("Eviction policy 'lru' is not installed; using 'gdsf' until it is"));
+
+            // shut-down: policies unbound just before the store deactivates are not worth a warning
+            log.reset();
+            component.unbindEvictionPolicy(gdsf, Map.of("policy", "gdsf", Constants.SERVICE_ID, 2L));
+            component.deactivate();
+            active = false;
+            Thread.sleep(600);
+            assertFalse(log.toString(StandardCharsets.UTF_8), log.toString(StandardCharsets.UTF_8).contains("WARN"));
+        } finally {
+            System.setErr(stderr);
+        }
     }
 
     @Test
