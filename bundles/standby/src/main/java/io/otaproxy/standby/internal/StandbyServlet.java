@@ -49,6 +49,11 @@ public final class StandbyServlet extends HttpServlet {
     @Override
     protected void service(final HttpServletRequest request, final HttpServletResponse response) throws IOException {
         LOG.debug("Standby: 503 for {} {}", request.getMethod(), request.getRequestURL());
+        answer(request, response);
+    }
+
+    /** The standby's answer: 503, Retry-After, a line of text. */
+    static void answer(final HttpServletRequest request, final HttpServletResponse response) throws IOException {
         response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
         response.setHeader("Retry-After", RETRY_AFTER_SECONDS);
         response.setContentType("text/plain;charset=utf-8");
