@@ -10,7 +10,9 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardTarget;
 import org.slf4j.Logger;
@@ -22,13 +24,21 @@ import org.slf4j.LoggerFactory;
  * ranking, so the HTTP whiteboard shadows it whenever the proxy servlet is registered and dispatches to it in the
  * gap. Without it the gap is answered {@code 404}, which an OTA client takes as "this file does not exist"; a
  * {@code 503} with {@code Retry-After} says "ask again in a moment", which is the truth.
+ *
+ * <p>It waits for the proxy's configuration, as the listener it answers on does: registering earlier would only
+ * meet the platform's HTTP service in the middle of its own start-up (Felix HTTP fails a whiteboard service that
+ * arrives while an instance restarts). Its answer depends on no setting, so a change of them changes nothing.
  */
-@Component(service = Servlet.class, property = "service.ranking:Integer=" + Integer.MIN_VALUE)
+@Component(service = Servlet.class, property = "service.ranking:Integer=" + Integer.MIN_VALUE,
+        configurationPid = StandbyServlet.PROXY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @HttpWhiteboardServletPattern("/*")
 @HttpWhiteboardTarget("(org.apache.felix.http.name=otaproxy)")
 public final class StandbyServlet extends HttpServlet {
 
-    /** Seconds an ECU is asked to wait: a bundle update takes well under one. */
+    /** The proxy's configuration: its presence, not its content, is what the standby waits for. */
+    static final String PROXY_PID = "io.otaproxy.proxy";
+
+    /** Seconds an ECU is asked to wait before it asks again. */
     static final String RETRY_AFTER_SECONDS = "1";
 
     private static final long serialVersionUID = 1L;
@@ -39,6 +49,11 @@ public final class StandbyServlet extends HttpServlet {
     @Activate
     void activate() {
         LOG.info("Standby answer ready: 503 while the proxy servlet is away");
+    }
+
+    @Modified
+    void modified() {
+        // the answer depends on no setting
     }
 
     @Deactivate
