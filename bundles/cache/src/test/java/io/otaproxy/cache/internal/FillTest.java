@@ -1,8 +1,10 @@
 package io.otaproxy.cache.internal;
 
 import static io.otaproxy.cache.internal.TestData.await;
+import static io.otaproxy.cache.internal.TestData.awaitNoTempFiles;
 import static io.otaproxy.cache.internal.TestData.bytes;
 import static io.otaproxy.cache.internal.TestData.key;
+import static io.otaproxy.cache.internal.TestData.meta;
 import static io.otaproxy.cache.internal.TestData.readAll;
 import static io.otaproxy.cache.internal.TestData.sha256;
 import static org.junit.Assert.assertArrayEquals;
@@ -15,9 +17,7 @@ import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,7 +31,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 import io.otaproxy.api.cache.CacheEntry;
 import io.otaproxy.api.cache.EntryMeta;
@@ -66,33 +65,8 @@ public class FillTest {
         threads.shutdownNow();
     }
 
-    private static EntryMeta meta(final byte[] body) {
-        return new EntryMeta(body.length, "application/octet-stream", null, sha256(body), null);
-    }
-
-    /** Reads to the end, publishing how many bytes arrived so far. */
     private Future<byte[]> readInBackground(final Fill.FillReader reader, final AtomicLong progress) {
-        return threads.submit(() -> {
-            try (reader) {
-                final ByteArrayOutputStream out = new ByteArrayOutputStream();
-                final byte[] buf = new byte[4096];
-                for (int n; (n = reader.read(progress.get(), buf, 0, buf.length)) >= 0;) {
-                    out.write(buf, 0, n);
-                    progress.addAndGet(n);
-                }
-                return out.toByteArray();
-            }
-        });
-    }
-
-    private void assertNoTempFiles() throws InterruptedException {
-        await("temp files are deleted", 5_000, () -> {
-            try (Stream<Path> s = Files.list(store.layout().tmpDir())) {
-                return s.findAny().isEmpty();
-            } catch (final IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        return TestData.readInBackground(threads, reader, 4096, progress);
     }
 
     @Test
@@ -194,7 +168,7 @@ public class FillTest {
         assertNull(store.find(k));
         await("onAbort ran", 5_000, aborted::get);
         reader.close();
-        assertNoTempFiles();
+        awaitNoTempFiles(store);
         assertTrue(store.fill(k).isLeader());
     }
 
@@ -228,7 +202,7 @@ public class FillTest {
         final Fill next = store.fill(k);
         assertTrue("the next request starts a fresh fill", next.isLeader());
         next.abandon();
-        assertNoTempFiles();
+        awaitNoTempFiles(store);
     }
 
     @Test
@@ -253,7 +227,7 @@ public class FillTest {
             assertTrue(expected.getMessage(), expected.getMessage().contains("length"));
         }
         assertNull(store.find(k));
-        assertNoTempFiles();
+        awaitNoTempFiles(store);
     }
 
     @Test
@@ -390,7 +364,7 @@ public class FillTest {
         await("writer stopped", 5_000, body::closed);
         assertNull(store.find(k));
         assertTrue(store.fill(k).isLeader());
-        assertNoTempFiles();
+        awaitNoTempFiles(store);
 
         store.alwaysFinish(true);
         final String k2 = key(15);

@@ -1,8 +1,10 @@
 package io.otaproxy.cache.internal;
 
 import static io.otaproxy.cache.internal.TestData.await;
+import static io.otaproxy.cache.internal.TestData.awaitNoTempFiles;
 import static io.otaproxy.cache.internal.TestData.bytes;
 import static io.otaproxy.cache.internal.TestData.key;
+import static io.otaproxy.cache.internal.TestData.meta;
 import static io.otaproxy.cache.internal.TestData.sha256;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
@@ -12,10 +14,8 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
@@ -25,7 +25,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 import io.otaproxy.api.cache.EntryMeta;
 import io.otaproxy.api.cache.Fill;
@@ -74,33 +73,8 @@ public class RelayTest {
         threads.shutdownNow();
     }
 
-    private static EntryMeta meta(final byte[] body) {
-        return new EntryMeta(body.length, "application/octet-stream", null, sha256(body), null);
-    }
-
-    /** Reads to the end in small steps, publishing progress. */
     private Future<byte[]> read(final Fill.FillReader reader, final AtomicLong progress) {
-        return threads.submit(() -> {
-            try (reader) {
-                final ByteArrayOutputStream out = new ByteArrayOutputStream();
-                final byte[] buf = new byte[5000];
-                for (int n; (n = reader.read(progress.get(), buf, 0, buf.length)) >= 0;) {
-                    out.write(buf, 0, n);
-                    progress.addAndGet(n);
-                }
-                return out.toByteArray();
-            }
-        });
-    }
-
-    private void assertNoTempFiles() throws InterruptedException {
-        await("temp files are deleted and no longer counted", 5_000, () -> {
-            try (Stream<Path> s = Files.list(store.layout().tmpDir())) {
-                return s.findAny().isEmpty() && store.tempBytes() == 0;
-            } catch (final IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        return TestData.readInBackground(threads, reader, 5000, progress);
     }
 
     /** A whole fill that commits: caching works (again). */
@@ -144,7 +118,7 @@ public class RelayTest {
         assertEquals("nothing more went to disk", 5 * CHUNK, leader.bytesOnDisk());
         assertNull("not committed", store.find(k));
         assertFalse(aborted.get());
-        assertNoTempFiles();
+        awaitNoTempFiles(store);
 
         monitor.zone(SpaceZone.BELOW_SOFT);
         assertCachingWorks(3);
@@ -193,7 +167,7 @@ public class RelayTest {
         assertEquals(1, disk.failures.get());
         assertEquals(3 * CHUNK, leader.bytesOnDisk());
         assertNull(store.find(k));
-        assertNoTempFiles();
+        awaitNoTempFiles(store);
 
         assertNull("after a write error new fills are relayed for a while", store.fill(key(7)));
         disk.budget.set(Long.MAX_VALUE); // space is back
@@ -212,7 +186,7 @@ public class RelayTest {
         }
         assertEquals(0, leader.bytesOnDisk());
         assertNull(store.find(key(8)));
-        assertNoTempFiles();
+        awaitNoTempFiles(store);
         disk.failCreate.set(false);
         clock.advance(10_000);
         assertCachingWorks(8);
@@ -228,7 +202,7 @@ public class RelayTest {
             assertArrayEquals(src, TestData.readAll(r));
         }
         assertNull(store.find(key(9)));
-        assertNoTempFiles();
+        awaitNoTempFiles(store);
     }
 
     @Test
@@ -251,7 +225,7 @@ public class RelayTest {
         fsync.countDown();
         // committed once fsync returned, though every reader had left
         await("the entry is committed", 10_000, () -> store.find(key(11)) != null);
-        assertNoTempFiles();
+        awaitNoTempFiles(store);
     }
 
     @Test
@@ -277,7 +251,7 @@ public class RelayTest {
         store.awaitCommits();
         await("the old fill is done", 10_000, () -> store.inFlightCount() == 0);
         assertArrayEquals("the old body never became the entry", now, TestData.readAll(store.find(key(12))));
-        assertNoTempFiles();
+        awaitNoTempFiles(store);
     }
 
     @Test
@@ -305,7 +279,7 @@ public class RelayTest {
         }
         r.close();
         assertEquals(src.length - 1, got);
-        assertNoTempFiles();
+        awaitNoTempFiles(store);
     }
 
     @Test
@@ -386,7 +360,7 @@ public class RelayTest {
         r.close();
         await("upstream closed", 5_000, aborted::get);
         assertEquals(InFlightFill.State.FAILED, fill.state());
-        assertNoTempFiles();
+        awaitNoTempFiles(store);
     }
 
     @Test

@@ -6,16 +6,21 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import io.otaproxy.api.cache.CacheEntry;
+import io.otaproxy.api.cache.EntryMeta;
 import io.otaproxy.api.cache.Fill;
 import io.otaproxy.api.space.DiskMonitor;
 
@@ -76,6 +81,41 @@ final class TestData {
             }
             return buf.array();
         }
+    }
+
+    /** What a fill of {@code body} is told about it: its length, a type and its sha256. */
+    static EntryMeta meta(final byte[] body) {
+        return new EntryMeta(body.length, "application/octet-stream", null, sha256(body), null);
+    }
+
+    /**
+     * Reads a fill's body to its end on one of {@code threads}, {@code step} bytes at a time, publishing in
+     * {@code progress} how many bytes arrived so far; closes the reader.
+     */
+    static Future<byte[]> readInBackground(final ExecutorService threads, final Fill.FillReader reader,
+            final int step, final AtomicLong progress) {
+        return threads.submit(() -> {
+            try (reader) {
+                final ByteArrayOutputStream out = new ByteArrayOutputStream();
+                final byte[] buf = new byte[step];
+                for (int n; (n = reader.read(progress.get(), buf, 0, buf.length)) >= 0;) {
+                    out.write(buf, 0, n);
+                    progress.addAndGet(n);
+                }
+                return out.toByteArray();
+            }
+        });
+    }
+
+    /** Waits until the store has no temp file left, on disk or in its count of temp bytes. */
+    static void awaitNoTempFiles(final FileCacheStore store) throws InterruptedException {
+        await("temp files are deleted and no longer counted", 5_000, () -> {
+            try (Stream<Path> s = Files.list(store.layout().tmpDir())) {
+                return s.findAny().isEmpty() && store.tempBytes() == 0;
+            } catch (final IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     /** Polls until {@code condition} holds; fails the test after {@code millis}. */
