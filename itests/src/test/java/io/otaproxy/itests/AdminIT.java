@@ -21,6 +21,7 @@ import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.ServiceReference;
 import org.slf4j.LoggerFactory;
 
@@ -120,6 +121,21 @@ public class AdminIT extends ProxyTestSupport {
         assertEquals(1, metric(after, "otaproxy_space_state{state=\"below_soft\"}")
                 + metric(after, "otaproxy_space_state{state=\"above_soft\"}")
                 + metric(after, "otaproxy_space_state{state=\"above_hard\"}"));
+    }
+
+    @Test
+    public void whetherTheProxyServesIsShownWhileItsBundleIsStoppedAndBack() throws Exception {
+        awaitAdmin("/metrics", t -> t.contains("otaproxy_proxy_serving 1\n"));
+        final Bundle proxyBundle = installedBundle("io.otaproxy.proxy");
+        proxyBundle.stop();
+        try {
+            awaitAdmin("/metrics", t -> t.contains("otaproxy_proxy_serving 0\n"));
+            assertTrue(adminText("/api/status").contains("\"serving\":false"));
+        } finally {
+            proxyBundle.start();
+        }
+        awaitAdmin("/metrics", t -> t.contains("otaproxy_proxy_serving 1\n"));
+        assertTrue(adminText("/api/status").contains("\"serving\":true"));
     }
 
     @Test

@@ -110,6 +110,7 @@ public class StatusPageE2EIT {
         assertEquals("hits", "0", requests.group(1));
         assertEquals("misses", "1", requests.group(2));
         assertTrue(after, after.contains("Cache: 1 entries, 4.0 MiB"));
+        assertTrue(after, after.contains(">Proxy: serving.<"));
     }
 
     /** Waits until the proxy reports the download with some bytes, so the page is loaded while it runs. */

@@ -28,6 +28,9 @@ final class PrometheusText {
                 "Upstream failures: of relayed requests (stage=request) and of downloads into the cache (stage=fill).");
         p.sample("otaproxy_upstream_errors_total", "stage", "request", r.upstreamErrors());
         p.sample("otaproxy_upstream_errors_total", "stage", "fill", r.fillUpstreamFailures());
+        p.metric("otaproxy_proxy_serving", "gauge",
+                "1 while the proxy servlet takes requests; 0 while the standby answers them with 503.",
+                r.proxyServing() ? 1 : 0);
         p.metric("otaproxy_active_requests", "gauge", "Requests being served now.", r.activeRequests());
         p.metric("otaproxy_fills_in_flight", "gauge", "Downloads into the cache running now.", r.downloads().size());
         p.metric("otaproxy_fill_readers", "gauge", "Clients reading downloads into the cache now.",

@@ -14,6 +14,7 @@ final class StatusJson {
     static String render(final StatusReport r) {
         final Json j = new Json().beginObject();
         j.member("time", r.atMillis());
+        j.member("serving", r.proxyServing());
         j.name("requests").beginObject();
         for (final RequestOutcome o : RequestOutcome.values()) {
             j.member(o.name().toLowerCase(Locale.ROOT), r.requests(o));

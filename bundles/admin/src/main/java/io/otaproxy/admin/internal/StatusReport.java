@@ -20,11 +20,11 @@ import io.otaproxy.api.stats.RequestOutcome;
  * counters, the cache store's, and the disk monitor's last measurement. A missing service leaves its part empty
  * (null or zero), so the page still answers while a bundle restarts.
  *
- * @param proxyPresent whether the proxy servlet's statistics were available
+ * @param proxyServing whether the proxy servlet is active and takes requests (else the standby answers 503)
  * @param cachePresent whether a cache store is open (caching enabled and running)
  * @param space        the disk monitor's last measurement, or null
  */
-record StatusReport(long atMillis, boolean proxyPresent, Map<RequestOutcome, Long> requests, long bytesServed,
+record StatusReport(long atMillis, boolean proxyServing, Map<RequestOutcome, Long> requests, long bytesServed,
         long bytesFromUpstream, long upstreamErrors, int activeRequests, boolean cachePresent, long cacheEntries,
         long cacheBytes, long evictedEntries, long evictedBytes, long integrityFailures, long fillUpstreamFailures,
         List<Download> downloads, SpaceState space, List<ReportedError> recentErrors, boolean destructiveAllowed) {
@@ -70,7 +70,7 @@ record StatusReport(long atMillis, boolean proxyPresent, Map<RequestOutcome, Lon
         errors.sort(Comparator.comparingLong(ReportedError::atMillis));
         final List<ReportedError> recent = errors.size() > MAX_ERRORS
                 ? errors.subList(errors.size() - MAX_ERRORS, errors.size()) : errors;
-        return new StatusReport(atMillis, proxy != null, Map.copyOf(requests),
+        return new StatusReport(atMillis, proxy != null && proxy.serving(), Map.copyOf(requests),
                 proxy == null ? 0 : proxy.bytesServed(), proxy == null ? 0 : proxy.bytesFromUpstream(),
                 proxy == null ? 0 : proxy.upstreamErrors(), active, cache != null,
                 cache == null ? 0 : cache.entries(), cache == null ? 0 : cache.usedBytes(),

@@ -14,6 +14,9 @@ final class StatusText {
 
     static String render(final StatusReport r) {
         final StringBuilder b = new StringBuilder(512);
+        b.append(r.proxyServing() ? "proxy:     serving\n"
+                : "proxy:     not serving (starting, stopping, being updated, or its configuration was refused: see the"
+                        + " log); requests are answered 503 with Retry-After\n");
         final SpaceState s = r.space();
         if (s == null) {
             b.append("disk:      no measurement yet\n");

@@ -32,6 +32,12 @@ public final class StatusFormatsTest {
         final Map<RequestOutcome, Long> requests = new EnumMap<>(RequestOutcome.class);
         final List<ActiveRequest> active = new ArrayList<>();
         final List<ErrorRecord> errors = new ArrayList<>();
+        boolean serving = true;
+
+        @Override
+        public boolean serving() {
+            return serving;
+        }
 
         @Override
         public long requests(final RequestOutcome outcome) {
@@ -160,9 +166,24 @@ public final class StatusFormatsTest {
     }
 
     @Test
+    public void aProxyThatIsNotServingIsShownAsSuchEverywhere() {
+        final StatusReport serving = report();
+        assertTrue(serving.proxyServing());
+        assertTrue(StatusText.render(serving).startsWith("proxy:     serving\n"));
+        assertTrue(PrometheusText.render(serving).contains("otaproxy_proxy_serving 1\n"));
+        assertTrue(StatusJson.render(serving).contains("\"serving\":true"));
+        proxy.serving = false; // its statistics are there, the servlet is not (a refused configuration)
+        final StatusReport away = report();
+        assertFalse(away.proxyServing());
+        assertTrue(StatusText.render(away).contains("proxy:     not serving"));
+        assertTrue(PrometheusText.render(away).contains("otaproxy_proxy_serving 0\n"));
+        assertTrue(StatusJson.render(away).contains("\"serving\":false"));
+    }
+
+    @Test
     public void missingServicesLeaveTheirPartsEmpty() {
         final StatusReport r = StatusReport.take(1, null, null, null, true);
-        assertFalse(r.proxyPresent());
+        assertFalse(r.proxyServing());
         assertFalse(r.cachePresent());
         assertEquals(0, r.requests(RequestOutcome.HIT));
         assertTrue(r.downloads().isEmpty());
@@ -171,6 +192,9 @@ public final class StatusFormatsTest {
         assertFalse("no disk gauges without a measurement", PrometheusText.render(r).contains("otaproxy_disk_"));
         assertTrue(StatusJson.render(r).contains("\"disk\":null"));
         assertTrue(StatusText.render(r).contains("cache:     not running"));
+        assertTrue(StatusText.render(r).contains("proxy:     not serving"));
+        assertTrue(PrometheusText.render(r).contains("otaproxy_proxy_serving 0\n"));
+        assertTrue(StatusJson.render(r).contains("\"serving\":false"));
     }
 
     @Test

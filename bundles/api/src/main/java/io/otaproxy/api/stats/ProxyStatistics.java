@@ -25,4 +25,12 @@ public interface ProxyStatistics {
 
     /** The latest errors, oldest first; a bounded number. */
     List<ErrorRecord> recentErrors();
+
+    /**
+     * Whether the proxy servlet is active and takes requests: false while it has no configuration, refused the one
+     * it was given, or is stopping. Requests that find it away are answered {@code 503} by the standby.
+     *
+     * @since 1.1
+     */
+    boolean serving();
 }

@@ -3,7 +3,7 @@
  * downloads in flight, and recent errors. The proxy servlet and the cache store each offer their part as a
  * service; the admin endpoint reads them. Every method is cheap and safe to call from any thread.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package io.otaproxy.api.stats;
 

@@ -40,6 +40,7 @@ final class ProxyActivity {
     private final LongAdder upstreamErrors = new LongAdder();
     private final Set<RequestRecord> active = ConcurrentHashMap.newKeySet();
     private final RecentErrors recentErrors = new RecentErrors(RECENT_ERRORS);
+    private volatile boolean serving;
 
     ProxyActivity() {
         for (final RequestOutcome o : RequestOutcome.values()) {
@@ -70,6 +71,15 @@ final class ProxyActivity {
                     record.method(), record.url(), response.getStatus(), bytes,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - record.startedNanos()));
         }
+    }
+
+    /** The proxy servlet became active ({@code true}) or began to stop ({@code false}). */
+    void serving(final boolean active) {
+        serving = active;
+    }
+
+    boolean serving() {
+        return serving;
     }
 
     /** Upstream failed for this request: counted, and kept for the status page. */

@@ -68,6 +68,7 @@ public final class ProxyServlet extends HttpServlet {
         LOG.info("Activating proxy servlet: {}", settings);
         limiter.setLimits(settings.maxConcurrentRequests(), settings.maxRequestsPerClient());
         relay = new Relay(settings);
+        ProxyActivity.INSTANCE.serving(true);
     }
 
     @Modified
@@ -95,6 +96,7 @@ public final class ProxyServlet extends HttpServlet {
     @Deactivate
     void deactivate() {
         LOG.info("Deactivating proxy servlet");
+        ProxyActivity.INSTANCE.serving(false);
         final Relay old = relay;
         relay = null;
         if (old != null) {

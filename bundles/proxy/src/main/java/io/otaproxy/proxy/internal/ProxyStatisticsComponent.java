@@ -45,4 +45,9 @@ public final class ProxyStatisticsComponent implements ProxyStatistics {
     public List<ErrorRecord> recentErrors() {
         return activity.recentErrors();
     }
+
+    @Override
+    public boolean serving() {
+        return activity.serving();
+    }
 }
