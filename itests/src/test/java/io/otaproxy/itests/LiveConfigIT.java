@@ -11,6 +11,7 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import io.otaproxy.testing.Behaviour;
 import io.otaproxy.testing.RawHttpClient;
@@ -169,16 +170,7 @@ public class LiveConfigIT extends ProxyTestSupport {
                 event -> refreshed.complete(null));
         refreshed.get(30, TimeUnit.SECONDS);
         assertEquals(id, installedBundle("io.otaproxy.proxy").getBundleId());
-        final long deadline = System.nanoTime() + 20_000_000_000L;
-        RawHttpClient.Response r = null;
-        while (System.nanoTime() < deadline) {
-            r = RawHttpClient.get(proxyPort(), origin.url("/after-update"));
-            if (r.status == 200) {
-                break;
-            }
-            Thread.sleep(50);
-        }
-        assertEquals(200, r.status);
+        assertEquals(200, getUntil(origin.url("/after-update"), r -> r.status == 200).status);
         assertEquals(Bundle.ACTIVE, installedBundle("io.otaproxy.proxy").getState());
     }
 
@@ -196,16 +188,20 @@ public class LiveConfigIT extends ProxyTestSupport {
         } finally {
             servlet.start();
         }
+        assertEquals("the proxy servlet is back in front of the standby", 200,
+                getUntil(origin.url("/while-stopped"), r -> r.status != 503).status);
+    }
+
+    /** Asks the proxy for {@code url} until the answer is {@code done} (at most 20 s); the last answer. */
+    private RawHttpClient.Response getUntil(final String url, final Predicate<RawHttpClient.Response> done)
+            throws Exception {
         final long deadline = System.nanoTime() + 20_000_000_000L;
-        RawHttpClient.Response r = null;
-        while (System.nanoTime() < deadline) {
-            r = RawHttpClient.get(proxyPort(), origin.url("/while-stopped"));
-            if (r.status != 503) {
-                break;
-            }
+        RawHttpClient.Response r = RawHttpClient.get(proxyPort(), url);
+        while (!done.test(r) && System.nanoTime() < deadline) {
             Thread.sleep(50);
+            r = RawHttpClient.get(proxyPort(), url);
         }
-        assertEquals("the proxy servlet is back in front of the standby", 200, r.status);
+        return r;
     }
 
     private static Dictionary<String, Object> copy(final Dictionary<String, Object> in) {
