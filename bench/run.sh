@@ -312,12 +312,12 @@ EOF
 start_jetty_floor() {
     local name=$1 mode=$2 d=$WORK/jetty-floor
     mkdir -p "$d/lib" "$d/classes"
-    if [ ! -f "$d/classes/JettyFloor.class" ]; then
-        (cd "$d/lib" && unzip -q -o -j "$WORK/ota-proxy.jar" 'bundles/org.apache.felix.http.jetty12-*.jar' \
-            'bundles/org.apache.felix.http.servlet-api-*.jar' 'bundles/slf4j-api-*.jar') || return 1
-        javac -nowarn -d "$d/classes" -cp "$(ls "$d"/lib/*.jar | tr '\n' ':')" "$HERE/jetty/JettyFloor.java" || return 1
-    fi
+    local built=0; [ -f "$d/classes/JettyFloor.class" ] && built=1
+    [ "$built" = 1 ] || (cd "$d/lib" && unzip -q -o -j "$WORK/ota-proxy.jar" \
+        'bundles/org.apache.felix.http.jetty12-*.jar' 'bundles/org.apache.felix.http.servlet-api-*.jar' \
+        'bundles/slf4j-api-*.jar') || return 1
     local cp; cp=$(ls "$d"/lib/*.jar | tr '\n' ':')
+    [ "$built" = 1 ] || javac -nowarn -d "$d/classes" -cp "$cp" "$HERE/jetty/JettyFloor.java" || return 1
     rm -f "$d/$name.port"
     java -Xms32m -Xmx128m -XX:+UseSerialGC -cp "$d/classes:$cp" JettyFloor "$d/$name.port" "$mode" \
         > "$WORK/logs/$name.log" 2>&1 &
