@@ -42,13 +42,24 @@ final class FillWriter implements Runnable {
         this.host = host;
     }
 
+    /**
+     * Whatever ends the copy unexpectedly fails the fill, an {@link Error} as much as a RuntimeException: a fill
+     * left BEGUN would keep its readers waiting with no timeout and have new requests join it. The fill is failed
+     * before anything else, as logging may need memory an OutOfMemoryError did not leave. A VirtualMachineError
+     * is rethrown once the fill is failed and its files closed: the JVM itself is in trouble, and the thread's
+     * handler should hear of it. Any other Error (an AssertionError, a LinkageError, a library's own) ends here,
+     * like a RuntimeException, as the failure of this one fill.
+     */
     @Override
     public void run() {
         try {
             copyVerifyCommit();
-        } catch (final RuntimeException e) {
-            LOG.error("Fill of {} failed unexpectedly", fill.key(), e);
+        } catch (final Throwable e) {
             fill.fail(new IOException("Unexpected failure: " + e, e), true);
+            LOG.error("Fill of {} failed unexpectedly", fill.key(), e);
+            if (e instanceof VirtualMachineError vme) {
+                throw vme;
+            }
         } finally {
             InFlightFill.closeQuietly(out);
             InFlightFill.closeQuietly(body);
