@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,6 +28,11 @@ import java.util.Set;
  * <p>A durable append may name a directory to force first (where a commit's rename happened): the record must
  * never be on disk before the rename it points to. Appends that arrive while a batch is being forced form the
  * next batch, which forces each of its directories once, writes all its lines, and forces the journal once.
+ *
+ * <p>No thread's interrupt may end the journal: it is the store's, and a FileChannel closes itself for every
+ * thread when one thread using it is interrupted (Jetty interrupts its threads when it stops). Every file
+ * operation runs {@link #uninterruptibly}: with the caller's interrupt status cleared, and once more, on the
+ * journal opened again, if an interrupt closed the channel all the same.
  */
 final class EntryJournal implements Closeable {
 
@@ -38,6 +44,7 @@ final class EntryJournal implements Closeable {
     private final Object forceLock = new Object();
 
     private FileChannel channel; // guarded by writeLock
+    private boolean closed; // guarded by writeLock
     private long goodSize; // guarded by writeLock: end of the last whole line
     private volatile long writtenSeq;
     private long forcedSeq; // guarded by forceLock
@@ -63,8 +70,8 @@ final class EntryJournal implements Closeable {
     static EntryJournal append(final Path file, final Path temp, final long garbage) throws IOException {
         final EntryJournal journal = new EntryJournal(file, temp);
         synchronized (journal.writeLock) {
+            journal.goodSize = Files.size(file); // a stat, not a call on the channel: no interrupt can close it
             journal.channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-            journal.goodSize = journal.channel.size();
             journal.appendedSinceRewrite = garbage;
         }
         return journal;
@@ -76,26 +83,42 @@ final class EntryJournal implements Closeable {
      */
     void rewrite(final Iterable<StoredEntry> live) throws IOException {
         synchronized (writeLock) {
-            try (OutputStream out = new BufferedOutputStream(Channels.newOutputStream(FileChannel.open(temp,
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)),
-                    1 << 16)) {
-                out.write(HEADER_LINE);
-                for (final StoredEntry e : live) {
-                    out.write(JournalCodec.encode(e.toCommitRecord()));
-                }
+            if (closed) {
+                throw closedException();
             }
-            try (FileChannel tmp = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                tmp.force(true);
-            }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            StoreLayout.forceDirectory(file.getParent());
-            if (channel != null) {
-                channel.close();
-            }
-            channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-            goodSize = channel.size();
-            appendedSinceRewrite = 0;
+            uninterruptibly(() -> rewriteOnce(live)); // from the start again: the temp file is truncated first
         }
+    }
+
+    /**
+     * The descriptor switches to the new journal right after the rename, before anything else may fail: the old
+     * one would append to a file no longer linked, and every record written there would be lost. No append runs
+     * before this returns, so the directory may as well be forced after the switch.
+     */
+    private void rewriteOnce(final Iterable<StoredEntry> live) throws IOException {
+        long size = HEADER_LINE.length;
+        try (OutputStream out = new BufferedOutputStream(Channels.newOutputStream(FileChannel.open(temp,
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)),
+                1 << 16)) {
+            out.write(HEADER_LINE);
+            for (final StoredEntry e : live) {
+                final byte[] line = JournalCodec.encode(e.toCommitRecord());
+                out.write(line);
+                size += line.length;
+            }
+        }
+        try (FileChannel tmp = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+            tmp.force(true);
+        }
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        final FileChannel old = channel;
+        channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        goodSize = size; // counted, not asked of the new channel: no interrupt can leave it stale
+        appendedSinceRewrite = 0;
+        if (old != null) {
+            closeQuietly(old); // everything written through it is in the new journal's records
+        }
+        StoreLayout.forceDirectory(file.getParent());
     }
 
     /** Appends a record and returns once it is on stable storage. */
@@ -162,7 +185,7 @@ final class EntryJournal implements Closeable {
             size += p.line.length;
         }
         for (final Path dir : directories) {
-            StoreLayout.forceDirectory(dir);
+            uninterruptibly(() -> StoreLayout.forceDirectory(dir));
         }
         final ByteBuffer lines = ByteBuffer.allocate(size);
         for (final Pending p : batch) {
@@ -195,11 +218,15 @@ final class EntryJournal implements Closeable {
                 return; // another thread's fsync already covered our line
             }
             final long target = writtenSeq;
-            final FileChannel ch;
-            synchronized (writeLock) {
-                ch = channel;
-            }
-            ch.force(false);
+            // a descriptor opened again after an interrupt forces the lines written through the old one: an fsync
+            // covers the file, not the descriptor
+            uninterruptibly(() -> {
+                final FileChannel ch;
+                synchronized (writeLock) {
+                    ch = openChannel();
+                }
+                ch.force(false);
+            });
             forcedSeq = target;
         }
     }
@@ -223,39 +250,117 @@ final class EntryJournal implements Closeable {
 
     private long write(final byte[] bytes, final int count) throws IOException {
         synchronized (writeLock) {
-            if (channel == null || !channel.isOpen()) {
-                throw new IOException("journal " + file + " is closed");
-            }
-            try {
-                final ByteBuffer buf = ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) {
-                    channel.write(buf);
-                }
-            } catch (final IOException e) {
-                // never leave half a line mid-journal: the reader would refuse everything after it
-                try {
-                    channel.truncate(goodSize);
-                } catch (final IOException again) {
-                    channel.close();
-                    e.addSuppressed(again);
-                }
-                throw e;
-            }
+            uninterruptibly(() -> writeOnce(bytes));
             goodSize += bytes.length;
             appendedSinceRewrite += count;
             return ++writtenSeq;
         }
     }
 
+    /** Writes whole lines after the last whole line, or fails; may be repeated after it failed. Holds writeLock. */
+    private void writeOnce(final byte[] bytes) throws IOException {
+        final FileChannel ch = openChannel();
+        try {
+            final ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+        } catch (final ClosedChannelException e) {
+            throw e; // closed under the write: what part of the lines got written is cut off when it is reopened
+        } catch (final IOException e) {
+            // never leave half a line mid-journal: the reader would refuse everything after it
+            try {
+                ch.truncate(goodSize);
+            } catch (final IOException again) {
+                ch.close(); // the next append opens the journal again and cuts it there first
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The channel to append to, opened again if it was closed under the journal (an interrupt, or a write error
+     * the journal could not be cut back from). The journal is first cut back to its last whole line: whatever
+     * part of a line an interrupted write left after it was never acknowledged, and is written again whole if
+     * that write is repeated. Holds writeLock.
+     */
+    private FileChannel openChannel() throws IOException {
+        if (closed || channel == null) {
+            throw closedException();
+        }
+        if (!channel.isOpen()) {
+            final FileChannel reopened = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            try {
+                reopened.truncate(goodSize);
+            } catch (final IOException e) {
+                reopened.close();
+                throw e;
+            }
+            channel = reopened;
+        }
+        return channel;
+    }
+
+    private IOException closedException() {
+        return new IOException("journal " + file + " is closed");
+    }
+
+    /** A file operation of the journal; it must be safe to repeat after it failed, wherever it failed. */
+    @FunctionalInterface
+    private interface JournalIo {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code io} with the caller's interrupt status cleared, and sets it again afterwards: the thread still
+     * sees its interrupt, at its next wait, and no channel closes because of it. An interrupt that arrives during
+     * a system call, to this thread or to another one using the journal's channel, closes the channel all the same
+     * (the JDK's public API cannot prevent that): {@code io} then fails with a ClosedChannelException and runs
+     * once more, on the journal opened again.
+     */
+    private static void uninterruptibly(final JournalIo io) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            try {
+                io.run();
+            } catch (final ClosedChannelException e) {
+                interrupted |= Thread.interrupted();
+                try {
+                    io.run();
+                } catch (final IOException again) {
+                    again.addSuppressed(e);
+                    throw again;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void closeQuietly(final FileChannel ch) {
+        try {
+            ch.close();
+        } catch (final IOException e) {
+            // nothing to lose: the caller no longer writes through it
+        }
+    }
+
+    /** Forces what was appended and closes the journal; a channel an interrupt closed is opened again to force. */
     @Override
     public void close() throws IOException {
         synchronized (writeLock) {
-            if (channel != null && channel.isOpen()) {
-                try {
-                    channel.force(false);
-                } finally {
-                    channel.close();
-                }
+            if (closed || channel == null) {
+                closed = true;
+                return;
+            }
+            try {
+                uninterruptibly(() -> openChannel().force(false));
+            } finally {
+                closed = true;
+                channel.close();
             }
         }
     }

@@ -24,8 +24,17 @@ final class OpenFile {
         return channel;
     }
 
-    /** Takes a reference for a reader; false if the file was closed meanwhile (open another). */
+    /**
+     * Takes a reference for a reader; false if the file was closed meanwhile (open another). Closed also means
+     * closed under its readers: an interrupt that reaches a reader's thread inside a read closes the descriptor
+     * (see {@link PinnedFileChannel}), and the entry must then open a fresh one rather than hand out a dead one
+     * until it has been idle long enough to be swept. The references to a descriptor closed that way are left to
+     * run out; there is nothing more to close.
+     */
     boolean retain() {
+        if (!channel.isOpen()) {
+            return false;
+        }
         while (true) {
             final int n = references.get();
             if (n == 0) {

@@ -14,6 +14,14 @@ import java.nio.channels.WritableByteChannel;
  * channel is closed. Reads go straight to the real channel at this channel's own position, so readers sharing a
  * descriptor never move each other's position, and positional reads and {@code transferTo} (sendfile) cost what
  * they cost without the wrapper.
+ *
+ * <p>A FileChannel is an InterruptibleChannel: a thread interrupted while it uses the channel (or already
+ * interrupted when it calls it) closes it, for every reader sharing the descriptor, and Jetty interrupts its
+ * threads when it stops. So every call on the real channel runs with the calling thread's interrupt status
+ * cleared (a {@code transferTo}'s target is spared too), and sets it again when it returns: the thread still
+ * sees its interrupt, at its next wait. Nothing in the JDK's public API shields the instant of the system call
+ * itself: an interrupt that arrives just then still closes the descriptor, and the entry then opens a fresh one
+ * for its next readers (see {@link OpenFile#retain}).
  */
 final class PinnedFileChannel extends FileChannel {
 
@@ -28,7 +36,7 @@ final class PinnedFileChannel extends FileChannel {
 
     @Override
     public synchronized int read(final ByteBuffer dst) throws IOException {
-        final int n = file.read(dst, position);
+        final int n = read(dst, position);
         if (n > 0) {
             position += n;
         }
@@ -54,24 +62,32 @@ final class PinnedFileChannel extends FileChannel {
         return total;
     }
 
+    /** Every read comes down to this one, the hit's: shielded inline, without a lambda. */
     @Override
     public int read(final ByteBuffer dst, final long position) throws IOException {
-        return file.read(dst, position);
+        final boolean interrupted = Thread.interrupted();
+        try {
+            return file.read(dst, position);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Override
     public int write(final ByteBuffer src) throws IOException {
-        return file.write(src);
+        return shielded(() -> file.write(src));
     }
 
     @Override
     public long write(final ByteBuffer[] srcs, final int offset, final int length) throws IOException {
-        return file.write(srcs, offset, length);
+        return shielded(() -> file.write(srcs, offset, length));
     }
 
     @Override
     public int write(final ByteBuffer src, final long position) throws IOException {
-        return file.write(src, position);
+        return shielded(() -> file.write(src, position));
     }
 
     @Override
@@ -90,45 +106,66 @@ final class PinnedFileChannel extends FileChannel {
 
     @Override
     public long size() throws IOException {
-        return file.size();
+        return shielded(file::size);
     }
 
     @Override
     public FileChannel truncate(final long size) throws IOException {
-        file.truncate(size);
+        shielded(() -> file.truncate(size));
         return this;
     }
 
     @Override
     public void force(final boolean metaData) throws IOException {
-        file.force(metaData);
+        shielded(() -> {
+            file.force(metaData);
+            return null;
+        });
     }
 
     @Override
     public long transferTo(final long position, final long count, final WritableByteChannel target)
             throws IOException {
-        return file.transferTo(position, count, target);
+        return shielded(() -> file.transferTo(position, count, target));
     }
 
     @Override
     public long transferFrom(final ReadableByteChannel src, final long position, final long count)
             throws IOException {
-        return file.transferFrom(src, position, count);
+        return shielded(() -> file.transferFrom(src, position, count));
     }
 
     @Override
     public MappedByteBuffer map(final MapMode mode, final long position, final long size) throws IOException {
-        return file.map(mode, position, size);
+        return shielded(() -> file.map(mode, position, size));
     }
 
     @Override
     public FileLock lock(final long position, final long size, final boolean shared) throws IOException {
-        return file.lock(position, size, shared);
+        return shielded(() -> file.lock(position, size, shared));
     }
 
     @Override
     public FileLock tryLock(final long position, final long size, final boolean shared) throws IOException {
-        return file.tryLock(position, size, shared);
+        return shielded(() -> file.tryLock(position, size, shared));
+    }
+
+    /** A call on the real channel. */
+    @FunctionalInterface
+    private interface Call<T> {
+        T call() throws IOException;
+    }
+
+    /** Runs {@code call} with the caller's interrupt status cleared, and sets it again afterwards. */
+    private static <T> T shielded(final Call<T> call) throws IOException {
+        final boolean interrupted = Thread.interrupted();
+        try {
+            return call.call();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Called once by {@link #close()} (the superclass guarantees it); the release closes what must be closed. */
