@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # ota-proxy side by side with nginx and Squid on 127.0.0.1. See bench/README.md and docs/benchmarks.md.
 #
-#   bench/run.sh [--smoke] [--scenarios S1,S2,S3,S4,S5] [--runs N] [--runs-slow N] [--profile] [--keep]
-#                [--quiet-wait SECONDS]
+#   bench/run.sh [--smoke] [--scenarios S1,S2,S3,S4,S5,S6] [--runs N] [--runs-slow N] [--profile] [--keep]
+#                [--quiet-wait SECONDS] [--s6-clients N] [--s6-stalled K] [--s6-rate BYTES_PER_S] [--s6-secs S]
 #
 # Builds what it needs, installs nginx, squid and wrk from Debian packages when missing, starts the origin,
 # ota-proxy (the runnable jar), nginx and Squid, runs each scenario with the proxies interleaved run by run,
@@ -10,28 +10,32 @@
 #
 #   --smoke        tiny sizes, one run, proxies started once (cold runs use cache-busting paths): about a minute
 #   --scenarios    which scenarios to run (default all)
-#   --runs N       runs of S1, S2 and S3 (default 5); --runs-slow N: runs of S4 and S5 (default 3)
+#   --runs N       runs of S1, S2 and S3 (default 5); --runs-slow N: runs of S4, S5 and S6 (default 3)
 #   --profile      also record ota-proxy with JFR (and async-profiler, from Maven Central, when it loads) during
 #                  the measured phases of S1, S2, the first S3 fan-out and the first S4 cold and warm passes;
 #                  hot frames go to <out>/*-hot.txt (profiled runs are slower: keep their numbers apart)
 #   --quiet-wait S before each run, wait for others' load to drop, at most S seconds in all (default 600, smoke 0)
 #   --keep         keep the work directory (caches, logs)
+#   --s6-clients N, --s6-stalled K, --s6-rate B, --s6-secs S: S6's slow clients (default 1000), how many of them
+#                  stall (100), each one's read rate in bytes/s (262144), the measurement window (25 s)
 # Results: bench/target/results-<time>/ (results.tsv, summary.md, machine.txt, bench.log, wrk outputs).
 # Environment: BENCH_DATA (data set dir), BENCH_OUT (results dir), BENCH_PROXIES (default "ota-proxy nginx squid"),
-# OTA_JAVA_OPTS (JVM flags for ota-proxy that replace the launcher script's defaults, for experiments only).
+# OTA_JAVA_OPTS (JVM flags for ota-proxy that replace the launcher script's defaults, for experiments only),
+# BENCH_OTA_JAR (the runnable jar to measure instead of runtime/target/ota-proxy.jar, e.g. one built from a commit).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 
 SMOKE=0
-SCENARIOS=S1,S2,S3,S4,S5
+SCENARIOS=S1,S2,S3,S4,S5,S6
+S6_CLIENTS=; S6_STALLED=; S6_RATE=; S6_SECS=
 RUNS=
 RUNS_SLOW=
 PROFILE=0
 KEEP=0
 QUIET_WAIT=
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;
@@ -41,6 +45,10 @@ while [ $# -gt 0 ]; do
         --profile) PROFILE=1 ;;
         --keep) KEEP=1 ;;
         --quiet-wait) QUIET_WAIT=$2; shift ;;
+        --s6-clients) S6_CLIENTS=$2; shift ;;
+        --s6-stalled) S6_STALLED=$2; shift ;;
+        --s6-rate) S6_RATE=$2; shift ;;
+        --s6-secs) S6_SECS=$2; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -55,6 +63,7 @@ if [ "$SMOKE" = 1 ]; then
     S2_SECS=2; S2_WARM=1; S3_CLIENTS=8; S3_LATE=3; S3_LATE_START=150; S3_LATE_STEP=100
     S5_CLIENTS=8; S5_SECS=3; S5_RATE=1000000
     S4_CLIENTS=2; S4_CONNS=2
+    : "${S6_CLIENTS:=40}"; : "${S6_STALLED:=4}"; : "${S6_SECS:=5}"; S6_RAMP_MS=1000; S6_START_WAIT=5
     : "${RUNS:=1}"; : "${RUNS_SLOW:=1}"; : "${QUIET_WAIT:=0}"
     DATA=${BENCH_DATA:-/var/tmp/ota-proxy-bench/data-smoke}
 else
@@ -63,9 +72,21 @@ else
     S2_SECS=10; S2_WARM=15; S3_CLIENTS=32; S3_LATE=8; S3_LATE_START=500; S3_LATE_STEP=250
     S5_CLIENTS=64; S5_SECS=10; S5_RATE=1000000
     S4_CLIENTS=4; S4_CONNS=4
+    : "${S6_CLIENTS:=1000}"; : "${S6_STALLED:=100}"; : "${S6_SECS:=25}"; S6_RAMP_MS=3000; S6_START_WAIT=10
     : "${RUNS:=5}"; : "${RUNS_SLOW:=3}"; : "${QUIET_WAIT:=600}"
     DATA=${BENCH_DATA:-/var/tmp/ota-proxy-bench/data}
 fi
+
+# S6: a 64 MiB file read at 256 KiB/s per client (16 KiB every 62.5 ms, 32 KiB receive buffers), 4 KiB hits
+: "${S6_RATE:=262144}"
+S6_SIZE=$((64 * MiB))
+
+# S6 holds over a thousand connections open: let every process started here (ota-proxy, nginx, Squid, the
+# clients) have enough file descriptors; nginx and Squid also get explicit limits in their configurations
+NOFILE_WANT=65536
+NOFILE_HARD=$(ulimit -Hn)
+if [ "$NOFILE_HARD" != unlimited ] && [ "$NOFILE_HARD" -lt "$NOFILE_WANT" ]; then NOFILE_WANT=$NOFILE_HARD; fi
+ulimit -n "$NOFILE_WANT" 2>/dev/null || true
 
 STAMP=$(date +%Y%m%d-%H%M%S)
 OUT=${BENCH_OUT:-$HERE/target/results-$STAMP$([ "$SMOKE" = 1 ] && echo -smoke || true)}
@@ -117,7 +138,7 @@ fi
 # Debian starts the packaged services where an init system exists; ours are separate instances on our own ports.
 
 TS_JAR=$ROOT/test-support/target/ota-proxy-test-support-0.1.0-SNAPSHOT.jar
-JAR=$ROOT/runtime/target/ota-proxy.jar
+JAR=${BENCH_OTA_JAR:-$ROOT/runtime/target/ota-proxy.jar}
 if [ ! -f "$TS_JAR" ]; then
     log "building test-support"
     (cd "$ROOT" && mvn -B -q -ntp -pl test-support -am install -DskipTests)
@@ -144,7 +165,14 @@ client() {
 }
 
 log "data set in $DATA"
-java -cp "$CP" BenchOrigin gen "$DATA" "$BIG" "$FAN" "$SMALL" "$OTA" | tee -a "$OUT/bench.log" >&2
+# the main data set only when a scenario reads it; S6 has its own two files
+if has S1 || has S2 || has S3 || has S4 || has S5; then
+    java -cp "$CP" BenchOrigin gen "$DATA" "$BIG" "$FAN" "$SMALL" "$OTA" | tee -a "$OUT/bench.log" >&2
+fi
+if has S6; then
+    java -cp "$CP" BenchOrigin file "$DATA/s6/64m" "$S6_SIZE" 6
+    java -cp "$CP" BenchOrigin file "$DATA/s6/4k" 4096 7
+fi
 MANIFEST=$DATA/ota-manifest.txt
 SMALL_MANIFEST=$WORK/small-manifest.txt
 for ((i = 0; i < SMALL; i++)); do printf '/small/f%04d 4096 -\n' "$i"; done > "$SMALL_MANIFEST"
@@ -164,6 +192,7 @@ for ((i = 0; i < SMALL; i++)); do printf '/small/f%04d 4096 -\n' "$i"; done > "$
     echo "ota-proxy JVM flags: ${OTA_JAVA_OPTS:-(the defaults of bin/ota-proxy)}"
     echo "git: $(cd "$ROOT" && git rev-parse --short HEAD) $(cd "$ROOT" && git status --porcelain | grep -c . || true) changed files"
     echo "loadavg at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "open files limit (ulimit -n) of the proxies and clients: $(ulimit -n)"
 } > "$OUT/machine.txt"
 sed 's/^/  /' "$OUT/machine.txt" >&2
 
@@ -236,6 +265,7 @@ start_nginx() {
 daemon off;
 master_process on;
 worker_processes 2;
+worker_rlimit_nofile 16384;
 user root;
 pid $d/nginx.pid;
 error_log $d/logs/error.log warn;
@@ -298,6 +328,7 @@ refresh_pattern . 1440 100% 10080 override-expire ignore-reload
 via off
 forwarded_for delete
 shutdown_lifetime 1 seconds
+max_filedescriptors 16384
 EOF
     chown -R proxy:proxy "$d"
     squid -z -N -f "$d/squid.conf" > "$WORK/logs/squid-z.out" 2>&1
@@ -575,6 +606,38 @@ if has S5; then
             record S5 peak_rss_mb_slow "$t" "$r" "$(peak_rss_mb "${PID[$t]}")"
             record S5 clients_ok_slow "$t" "$r" "$(kv "$line" clients_ok)"
             log "S5 run $r $t: $line, peak RSS $(peak_rss_mb "${PID[$t]}") MiB"
+        done
+    done
+fi
+
+if has S6; then
+    set_rate 0
+    log "S6: $S6_CLIENTS slow clients ($S6_STALLED of them stalled) on a cached $((S6_SIZE / MiB)) MiB file at $((S6_RATE / 1024)) KiB/s each, 4 KiB hits measured for ${S6_SECS} s, $RUNS_SLOW runs"
+    for ((r = 1; r <= RUNS_SLOW; r++)); do
+        await_quiet
+        for t in "${PROXIES[@]}"; do
+            restart_cold "$t"
+            big=/v${r}6/s6/64m small=/v${r}6/s6/4k
+            # the cache warmed with one full read of each file, and checked to answer without the origin
+            for f in "$big" "$small"; do
+                client get --origin "$ORIGIN" --via "127.0.0.1:${PORT[$t]}" --path "$f" > /dev/null
+            done
+            check_cached "$t" s6_64m client get --origin "$ORIGIN" --via "127.0.0.1:${PORT[$t]}" --path "$big"
+            check_cached "$t" s6_4k client get --origin "$ORIGIN" --via "127.0.0.1:${PORT[$t]}" --path "$small"
+            origin_ctl reset >/dev/null
+            line=$(client ecus --origin "$ORIGIN" --via "127.0.0.1:${PORT[$t]}" --path "$big" --hit-path "$small" \
+                --hit-size 4096 --clients "$S6_CLIENTS" --stalled "$S6_STALLED" --rate "$S6_RATE" --secs "$S6_SECS" \
+                --ramp-ms "$S6_RAMP_MS" --start-wait-s "$S6_START_WAIT" --pid "${PID[$t]}" 2>> "$OUT/S6-$t-$r.client.txt")
+            [ -s "$OUT/S6-$t-$r.client.txt" ] && log "S6 run $r $t: client messages in $OUT/S6-$t-$r.client.txt: $(head -1 "$OUT/S6-$t-$r.client.txt")"
+            up=$(origin_stat requests)
+            for m in hit_p50_ms hit_p99_ms hit_errors hits threads_max rss_max_mb hwm_mb slow_served slow_at_rate \
+                slow_mbps slow_closed stalled_open connect_errors; do
+                record S6 "$m" "$t" "$r" "$(kv "$line" "$m")"
+            done
+            record S6 upstream_requests "$t" "$r" "$up"
+            log "S6 run $r $t: $line upstream=$up"
+            # a fresh process for the next run or the next scenario; in smoke mode the next run's paths are new
+            [ "$SMOKE" = 1 ] || stop_one "$t"
         done
     done
 fi

@@ -30,6 +30,7 @@ import io.otaproxy.testing.TestData;
  * <pre>
  *   BenchOrigin gen DIR BIG_BYTES FAN_BYTES SMALL_COUNT OTA_COUNT   generate the data set (skipped if up to date)
  *   BenchOrigin serve DIR PORT_FILE                                  serve DIR, write the bound port to PORT_FILE
+ *   BenchOrigin file FILE BYTES SEED                                 generate one file (skipped if of that size)
  * </pre>
  *
  * Control paths (never counted): {@code /__ping}, {@code /__stats}, {@code /__reset}, {@code /__rate/<bytes per s>}
@@ -61,10 +62,17 @@ public final class BenchOrigin {
         if (args.length >= 6 && args[0].equals("gen")) {
             generate(Path.of(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3]), Integer.parseInt(args[4]),
                     Integer.parseInt(args[5]));
+        } else if (args.length >= 4 && args[0].equals("file")) {
+            Path file = Path.of(args[1]);
+            long size = Long.parseLong(args[2]);
+            if (!Files.isRegularFile(file) || Files.size(file) != size) {
+                writeGenerated(file, size, Long.parseLong(args[3]));
+            }
         } else if (args.length >= 3 && args[0].equals("serve")) {
             new BenchOrigin(Path.of(args[1])).serve(Path.of(args[2]));
         } else {
-            System.err.println("usage: BenchOrigin gen DIR BIG FAN SMALL_COUNT OTA_COUNT | serve DIR PORT_FILE");
+            System.err.println("usage: BenchOrigin gen DIR BIG FAN SMALL_COUNT OTA_COUNT | serve DIR PORT_FILE"
+                    + " | file FILE BYTES SEED");
             System.exit(2);
         }
     }

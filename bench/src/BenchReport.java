@@ -79,13 +79,15 @@ public final class BenchReport {
     }
 
     private static String better(String metric) {
-        if (metric.contains("mbps") || metric.equals("rps")) {
+        if (metric.contains("mbps") || metric.equals("rps") || metric.equals("slow_served")
+                || metric.equals("slow_at_rate")) {
             return "higher";
         }
         if (metric.contains("errors") || metric.contains("non2xx")) {
             return "0";
         }
-        if (metric.startsWith("upstream") || metric.startsWith("clients")) {
+        if (metric.startsWith("upstream") || metric.startsWith("clients") || metric.equals("hits")
+                || metric.equals("stalled_open")) {
             return "info";
         }
         return "lower";
