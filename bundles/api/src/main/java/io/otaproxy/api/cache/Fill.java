@@ -40,6 +40,19 @@ public interface Fill {
      */
     boolean awaitBegun(long timeoutMillis) throws InterruptedException;
 
+    /**
+     * Joiners: runs {@code callback} once, as soon as the leader has begun or abandoned the fill (at once, on the
+     * calling thread, if it already has), without holding a thread meanwhile. A fill whose leader never comes back
+     * is dropped by the store after its begin timeout, which runs the callback too. The callback runs on whatever
+     * thread ended the wait: it must only hand the work on, never block.
+     *
+     * @since 1.3
+     */
+    void whenBegun(Runnable callback);
+
+    /** Whether the fill has begun: after {@link #whenBegun} ran, true if it began, false if it was abandoned. */
+    boolean isBegun();
+
     /** The metadata given to {@link #begin}; null before. */
     EntryMeta meta();
 
@@ -75,6 +88,25 @@ public interface Fill {
             }
             return n;
         }
+
+        /**
+         * Reads without waiting: up to the remaining space of {@code target} at {@code position}, only what may be
+         * read now. Returns the bytes read, 0 when none may be read yet (then ask {@link #whenReadable}), or -1 at
+         * the end of a complete, verified body. Throws when the fill failed, as {@link #read(long, ByteBuffer)}.
+         *
+         * @since 1.3
+         */
+        int readNow(long position, ByteBuffer target) throws IOException;
+
+        /**
+         * Runs {@code callback} once, as soon as bytes at {@code position} may be read, the body has ended or the
+         * fill has failed (at once, on the calling thread, if that is so already). At most one callback per reader
+         * waits at a time. The callback runs on the thread that published the bytes: it must only hand the work
+         * on, never block or read.
+         *
+         * @since 1.3
+         */
+        void whenReadable(long position, Runnable callback);
 
         @Override
         void close();

@@ -64,6 +64,7 @@ final class FileCacheStore implements CacheStore, CacheUsage {
     private final EvictionReporter eviction = new EvictionReporter();
     private final EntryPins pins = new EntryPins();
     private final AtomicLong tempBytes = new AtomicLong();
+    private final RelayBudget relayBudget;
     private final EntryIndex index;
     private final Evictor evictor;
     private final FillSink.Factory sinks;
@@ -91,6 +92,7 @@ final class FileCacheStore implements CacheStore, CacheUsage {
         this.disk = disk;
         this.clock = clock;
         this.sinks = sinks;
+        this.relayBudget = new RelayBudget(tunables.relayBudgetBytes());
         this.index = new EntryIndex(layout, clock, eviction, diskErrors, pins);
         this.evictor = new Evictor(index, eviction, this::pinned, this::usedBytes, disk, clock);
     }
@@ -442,6 +444,11 @@ final class FileCacheStore implements CacheStore, CacheUsage {
         return index;
     }
 
+    /** The memory all relay windows hold now and may hold; for tests. */
+    RelayBudget relayBudget() {
+        return relayBudget;
+    }
+
     long tempBytes() {
         return tempBytes.get();
     }
@@ -486,6 +493,11 @@ final class FileCacheStore implements CacheStore, CacheUsage {
         @Override
         public int relayWindowBytes() {
             return tunables.relayWindowBytes();
+        }
+
+        @Override
+        public RelayBudget relayBudget() {
+            return relayBudget;
         }
 
         @Override

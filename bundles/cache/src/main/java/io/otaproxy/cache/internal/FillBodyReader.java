@@ -18,6 +18,8 @@ final class FillBodyReader implements Fill.FillReader {
     private final FileChannel channel; // null when the fill has nothing on disk
     private volatile boolean closed;
     private long mark; // guarded by the fill's lock: this reader needs nothing before it
+    private long waitPosition; // guarded by the fill's lock, with waitCallback
+    private Runnable waitCallback;
 
     FillBodyReader(final InFlightFill fill, final FileChannel channel) {
         this.fill = fill;
@@ -42,10 +44,32 @@ final class FillBodyReader implements Fill.FillReader {
         if (max == 0) {
             return 0;
         }
-        final long limit = fill.awaitReadable(position, this);
+        return readUpTo(position, target, fill.awaitReadable(position, this));
+    }
+
+    @Override
+    public int readNow(final long position, final ByteBuffer target) throws IOException {
+        if (position < 0) {
+            throw new IndexOutOfBoundsException("position " + position);
+        }
+        if (!target.hasRemaining()) {
+            return 0;
+        }
+        final long limit = fill.readableNow(position, this);
+        return limit == 0 ? 0 : readUpTo(position, target, limit);
+    }
+
+    @Override
+    public void whenReadable(final long position, final Runnable callback) {
+        fill.whenReadable(position, this, callback);
+    }
+
+    /** Reads at {@code position} below {@code limit}, which the fill said may be read (-1: the end). */
+    private int readUpTo(final long position, final ByteBuffer target, final long limit) throws IOException {
         if (limit < 0) {
             return -1;
         }
+        final int max = target.remaining();
         final int wanted = (int) Math.min(max, limit - position);
         // read after awaitReadable: the disk part only ever ends at or past what was published to disk
         final long diskEnd = fill.diskEnd();
@@ -90,6 +114,23 @@ final class FillBodyReader implements Fill.FillReader {
 
     void mark(final long position) {
         mark = position;
+    }
+
+    /** Under the fill's lock: this reader waits by callback for {@code position}. */
+    void waitFor(final long position, final Runnable callback) {
+        waitPosition = position;
+        waitCallback = callback;
+    }
+
+    long waitPosition() {
+        return waitPosition;
+    }
+
+    /** Under the fill's lock: the waiting callback, now no longer waiting. */
+    Runnable takeCallback() {
+        final Runnable callback = waitCallback;
+        waitCallback = null;
+        return callback;
     }
 
     @Override

@@ -63,6 +63,21 @@ final class FillHandle implements Fill {
     }
 
     @Override
+    public void whenBegun(final Runnable callback) {
+        fill.whenBegun(() -> {
+            if (!fill.isBegun()) {
+                releaseHold(); // the caller relays on its own and will not read this fill
+            }
+            callback.run();
+        });
+    }
+
+    @Override
+    public boolean isBegun() {
+        return fill.isBegun();
+    }
+
+    @Override
     public EntryMeta meta() {
         return fill.meta();
     }

@@ -23,6 +23,9 @@ interface FillHost {
     /** The most bytes a fill that stopped writing to disk holds in memory for its readers. */
     int relayWindowBytes();
 
+    /** The memory all fills' relay windows may hold together. */
+    RelayBudget relayBudget();
+
     /** Whether a fill goes on when every reader has left. Read live: configuration may change it. */
     boolean alwaysFinish();
 

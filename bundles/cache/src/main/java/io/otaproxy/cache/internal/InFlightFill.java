@@ -7,7 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * is never committed and no longer joinable; its temp file goes when its last reader closes. A failed commit
  * ends the same way, {@code COMMITTING → RELAYED}, with every byte on disk. So the cache's disk never fails a
  * client whose download had started.
+ *
+ * <p>Waiting comes in two kinds. A thread may block ({@link #awaitBegun}, {@link #awaitReadable}); or a caller
+ * leaves a callback ({@link #whenBegun}, {@link #whenReadable}) and holds no thread: every change of state or
+ * progress marks the waiters for a wake-up, and the callbacks of those that can go on run right after the lock
+ * is released, on the thread that made the change, never under the lock.
  */
 final class InFlightFill {
 
@@ -54,6 +65,10 @@ final class InFlightFill {
     private final Condition changed = lock.newCondition();
     private final AtomicBoolean abortRun = new AtomicBoolean();
     private final FillReaders readers = new FillReaders(); // guarded by lock
+    private final List<Runnable> begunWaiters = new ArrayList<>(); // guarded by lock
+    private final Set<FillBodyReader> waiting = Collections.newSetFromMap(new IdentityHashMap<>()); // by lock
+    private boolean wakePending; // guarded by lock: something changed that a callback waiter may wait for
+    private boolean leaderPinned; // guarded by lock: the key is pinned for the leader until it opens its reader
 
     private volatile State state = State.NEW; // written under lock
     private volatile long bytesOnDisk; // written under lock
@@ -82,6 +97,62 @@ final class InFlightFill {
         return key;
     }
 
+    /** Under the lock: wakes the blocked threads, and marks the callback waiters to be checked at unlock. */
+    private void signal() {
+        changed.signalAll();
+        wakePending = true;
+    }
+
+    /**
+     * Releases the lock; when this is the outermost hold and something changed, first takes the callbacks of the
+     * waiters that may go on, then runs them with the lock released.
+     */
+    private void unlock() {
+        List<Runnable> ready = null;
+        if (wakePending && lock.getHoldCount() == 1) {
+            wakePending = false;
+            ready = takeReady();
+        }
+        lock.unlock();
+        if (ready != null) {
+            for (final Runnable callback : ready) {
+                runCallback(callback);
+            }
+        }
+    }
+
+    /** Under the lock: removes and returns the callbacks of the waiters that may go on now. */
+    private List<Runnable> takeReady() {
+        List<Runnable> ready = null;
+        if (state != State.NEW && !begunWaiters.isEmpty()) {
+            ready = new ArrayList<>(begunWaiters);
+            begunWaiters.clear();
+        }
+        for (final Iterator<FillBodyReader> it = waiting.iterator(); it.hasNext();) {
+            final FillBodyReader r = it.next();
+            if (r.isClosed() || readiness(r.waitPosition()) != 0) {
+                it.remove();
+                if (ready == null) {
+                    ready = new ArrayList<>();
+                }
+                ready.add(r.takeCallback());
+            }
+        }
+        return ready;
+    }
+
+    private static void runCallback(final Runnable callback) {
+        if (callback == null) {
+            return;
+        }
+        try {
+            callback.run();
+        } catch (final RuntimeException | LinkageError e) {
+            // a waiter's own failure is its own: the download goes on for everyone else
+            LOG.warn("A reader's wake-up failed: {}", e.toString());
+        }
+    }
+
     long bytesOnDisk() {
         return bytesOnDisk;
     }
@@ -91,7 +162,7 @@ final class InFlightFill {
         try {
             return meta;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -112,7 +183,7 @@ final class InFlightFill {
                     return null;
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -155,17 +226,21 @@ final class InFlightFill {
                 // the leader counts as a reader until it opens its own: a joiner hanging up in between
                 // must not abort the download the leader's client is about to read
                 readers.reserveLeaderSlot();
+                // and what the fill becomes is kept for it: a small body can be committed, and the entry evicted,
+                // before the leader's client opens it
+                leaderPinned = true;
+                host.pin(key);
                 state = State.BEGUN;
                 if (openFailure != null) {
                     startRelaying(0);
                 }
                 begun = true;
-                changed.signalAll();
+                signal();
             } else if (state != State.ABANDONED) {
                 throw new IllegalStateException("Fill of " + key + " already begun");
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (!begun) {
             // the fill was dropped (stale, or the store closed) before the leader came back; its newReader says so
@@ -211,9 +286,9 @@ final class InFlightFill {
                 return false;
             }
             state = State.ABANDONED;
-            changed.signalAll();
+            signal();
         } finally {
-            lock.unlock();
+            unlock();
         }
         ended();
         return true;
@@ -231,8 +306,29 @@ final class InFlightFill {
             }
             return state != State.ABANDONED;
         } finally {
-            lock.unlock();
+            unlock();
         }
+    }
+
+    /** Runs {@code callback} once the fill has begun or been abandoned: now, if it has. Holds no thread. */
+    void whenBegun(final Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        lock.lock();
+        try {
+            if (state == State.NEW) {
+                begunWaiters.add(callback);
+                return;
+            }
+        } finally {
+            unlock();
+        }
+        runCallback(callback);
+    }
+
+    /** Whether the fill left NEW by beginning (whatever came after), not by being abandoned. */
+    boolean isBegun() {
+        final State s = state;
+        return s != State.NEW && s != State.ABANDONED;
     }
 
     /** Waits until the fill has ended one way or another; true if it has. */
@@ -249,7 +345,7 @@ final class InFlightFill {
             }
             return true;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -261,7 +357,7 @@ final class InFlightFill {
         try {
             readers.holdForJoiner();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -270,7 +366,7 @@ final class InFlightFill {
         try {
             readers.releaseJoinHold();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -298,11 +394,15 @@ final class InFlightFill {
                             : FileChannel.open(readPath, StandardOpenOption.READ);
                     reader = new FillBodyReader(this, channel);
                     readers.opened(reader, leader);
+                    if (leader && leaderPinned) {
+                        leaderPinned = false; // the leader's pin becomes its reader's
+                    } else {
+                        host.pin(key);
+                    }
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
-        host.pin(key);
         return reader;
     }
 
@@ -316,28 +416,82 @@ final class InFlightFill {
         try {
             reader.mark(position);
             if (writerWaiting) {
-                changed.signalAll(); // the window may have room now
+                signal(); // the window may have room now
             }
-            while (true) {
-                if (reader.isClosed()) {
-                    throw new IOException("Reader closed");
-                }
-                final State s = state;
-                if (s == State.FAILED) {
-                    throw new IOException("Fill of " + key + " failed: " + failure.getMessage(), failure);
-                }
-                final long limit = readableLimit(s);
-                if (position < limit) {
-                    return limit;
-                }
-                if (s == State.COMMITTED || s == State.COMMITTING || s == State.RELAYED) {
-                    return -1; // verified and whole: its end needs no commit
-                }
+            long limit;
+            while ((limit = probe(position, reader)) == 0) {
                 changed.await();
             }
+            return limit;
         } finally {
-            lock.unlock();
+            unlock();
         }
+    }
+
+    /**
+     * As {@link #awaitReadable}, without waiting: 0 when nothing at {@code position} may be read yet.
+     */
+    long readableNow(final long position, final FillBodyReader reader) throws IOException {
+        lock.lock();
+        try {
+            reader.mark(position);
+            if (writerWaiting) {
+                signal(); // the window may have room now
+            }
+            return probe(position, reader);
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
+     * Runs {@code callback} once bytes at {@code position} may be read, the body ended, or the fill failed: now,
+     * on this thread, if so already. Replaces an earlier callback of the same reader that has not run.
+     */
+    void whenReadable(final long position, final FillBodyReader reader, final Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        lock.lock();
+        try {
+            reader.mark(position);
+            if (writerWaiting) {
+                signal(); // the window may have room now
+            }
+            if (!reader.isClosed() && readiness(position) == 0) {
+                reader.waitFor(position, callback);
+                waiting.add(reader);
+                return;
+            }
+        } finally {
+            unlock();
+        }
+        runCallback(callback);
+    }
+
+    /** Under the lock: the readable limit (above position), -1 at the end, 0 to wait; throws when failed. */
+    private long probe(final long position, final FillBodyReader reader) throws IOException {
+        if (reader.isClosed()) {
+            throw new IOException("Reader closed");
+        }
+        if (state == State.FAILED) {
+            throw new IOException("Fill of " + key + " failed: " + failure.getMessage(), failure);
+        }
+        return readiness(position);
+    }
+
+    /** Under the lock: as {@link #probe}, but a failed fill answers 1 (ready: the read will throw). */
+    private long readiness(final long position) {
+        final State s = state;
+        if (s == State.FAILED) {
+            return 1;
+        }
+        final long limit = readableLimit(s);
+        if (position < limit) {
+            return limit;
+        }
+        if (s == State.COMMITTED || s == State.COMMITTING || s == State.RELAYED) {
+            return -1; // verified and whole: its end needs no commit
+        }
+        return 0;
     }
 
     private long readableLimit(final State s) {
@@ -366,7 +520,7 @@ final class InFlightFill {
             }
             return window.copy(position, buffer, offset, length);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -376,12 +530,13 @@ final class InFlightFill {
         lock.lock();
         try {
             readers.closed(reader);
+            waiting.remove(reader);
             abort = readers.count() == 0 && (state == State.BEGUN && !host.alwaysFinish()
                     || state == State.RELAYING && !readers.holdsLive());
             deleteTemp = drained();
-            changed.signalAll(); // a thread of this reader may be waiting, and so may the writer for room
+            signal(); // a thread of this reader may be waiting, and so may the writer for room
         } finally {
-            lock.unlock();
+            unlock();
         }
         host.unpin(key);
         if (abort && fail(new IOException("Every reader left before the download finished"), false)) {
@@ -405,9 +560,9 @@ final class InFlightFill {
             bytesOnDisk = total;
             host.tempBytes(total - countedTempBytes);
             countedTempBytes = total;
-            changed.signalAll();
+            signal();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -426,9 +581,9 @@ final class InFlightFill {
             }
             startRelaying(onDisk);
             attached = readers.openCount();
-            changed.signalAll();
+            signal();
         } finally {
-            lock.unlock();
+            unlock();
         }
         LOG.warn("Fill of {} stops writing to disk after {} bytes ({}); it will not be cached, and its {} readers"
                 + " get the rest through memory", key, onDisk, why, attached);
@@ -438,7 +593,7 @@ final class InFlightFill {
     private void startRelaying(final long onDisk) {
         state = State.RELAYING;
         diskEnd = onDisk;
-        window = new RelayWindow(onDisk, host.relayWindowBytes());
+        window = new RelayWindow(onDisk, host.relayWindowBytes(), host.relayBudget());
     }
 
     /**
@@ -456,19 +611,25 @@ final class InFlightFill {
                 if (offset == length) {
                     return true;
                 }
-                if (window.room() < length - offset) {
-                    final long floor = readers.floor(diskEnd);
-                    if (floor < 0) {
-                        abandonedBecause = "Every reader left before the download finished";
-                        break;
-                    }
+                final long floor = readers.floor(diskEnd);
+                if (floor < 0 && window.room() < length - offset) {
+                    abandonedBecause = "Every reader left before the download finished";
+                    break;
+                }
+                if (floor >= 0) {
+                    // always, not only when this window is full: what its readers are past goes back to the
+                    // store's budget, which other fills may be waiting for
                     window.discardBefore(floor);
                 }
-                final int n = Math.min(window.room(), length - offset);
+                final int n = window.appendUpTo(chunk, offset, length - offset);
                 if (n > 0) {
-                    window.append(chunk, offset, n);
                     offset += n;
-                    changed.signalAll();
+                    signal();
+                    continue;
+                }
+                if (wakePending) {
+                    unlock(); // the readers waiting by callback must read before the window has room
+                    lock.lock();
                     continue;
                 }
                 writerWaiting = true;
@@ -482,7 +643,7 @@ final class InFlightFill {
             Thread.currentThread().interrupt();
             abandonedBecause = "Interrupted while relaying";
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (abandonedBecause != null) {
             fail(new IOException(abandonedBecause), false);
@@ -499,9 +660,9 @@ final class InFlightFill {
             }
             relayedLength = total;
             state = State.RELAYED;
-            changed.signalAll();
+            signal();
         } finally {
-            lock.unlock();
+            unlock();
         }
         LOG.info("Fill of {} relayed to its end ({} bytes) without being cached", key, total);
         ended(); // writerFinished follows and deletes the temp file if no reader holds it
@@ -520,10 +681,10 @@ final class InFlightFill {
             }
             verifiedLength = total;
             state = State.COMMITTING;
-            changed.signalAll();
+            signal();
             return true;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -548,7 +709,7 @@ final class InFlightFill {
             Files.move(tempFile, dataFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             readPath = dataFile;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -560,9 +721,9 @@ final class InFlightFill {
             verifiedLength = finalMeta.length();
             state = State.COMMITTED;
             readers.releaseLeaderSlot();
-            changed.signalAll();
+            signal();
         } finally {
-            lock.unlock();
+            unlock();
         }
         ended();
     }
@@ -574,7 +735,7 @@ final class InFlightFill {
             host.tempBytes(-countedTempBytes);
             countedTempBytes = 0;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -592,9 +753,9 @@ final class InFlightFill {
             window = new RelayWindow(total, 0);
             relayedLength = total;
             state = State.RELAYED;
-            changed.signalAll();
+            signal();
         } finally {
-            lock.unlock();
+            unlock();
         }
         ended();
     }
@@ -615,11 +776,15 @@ final class InFlightFill {
             }
             failure = cause;
             state = State.FAILED;
+            if (window != null) {
+                window.close(); // no read succeeds after a failure: its bytes go back to the budget
+            }
             readers.releaseLeaderSlot();
+            releaseLeaderPin(); // a failed fill is no entry to keep
             deleteTemp = drained();
-            changed.signalAll();
+            signal();
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (deleteTemp) {
             deleteTemp();
@@ -638,7 +803,7 @@ final class InFlightFill {
             writerDone = true;
             deleteTemp = drained();
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (deleteTemp) {
             deleteTemp();
@@ -662,14 +827,23 @@ final class InFlightFill {
                 return false;
             }
             readers.releaseLeaderSlot();
+            releaseLeaderPin();
             deleteTemp = readers.count() == 0;
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (deleteTemp) {
             deleteTemp();
         }
         return deleteTemp;
+    }
+
+    /** Under the lock: the leader will not open its reader; the pin taken for it at begin goes. */
+    private void releaseLeaderPin() {
+        if (leaderPinned) {
+            leaderPinned = false;
+            host.unpin(key);
+        }
     }
 
     /** Whether nobody can read the temp file any more (under lock). */
@@ -690,10 +864,13 @@ final class InFlightFill {
                 return;
             }
             tempDeleted = true;
+            if (window != null) {
+                window.close(); // nobody reads this fill any more
+            }
             counted = countedTempBytes;
             countedTempBytes = 0;
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (tempFile != null) {
             try {
@@ -717,7 +894,7 @@ final class InFlightFill {
         try {
             return window == null ? 0 : window.buffered();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -765,7 +942,7 @@ final class InFlightFill {
             return new FillProgress(key, phase, received, meta == null ? -1 : meta.length(), readers.openCount(),
                     startedAtMillis);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 

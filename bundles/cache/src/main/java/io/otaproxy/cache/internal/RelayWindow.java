@@ -10,7 +10,8 @@ import java.util.Arrays;
  *
  * <p>Blocks are dropped once every reader is past them, so the slowest reader sets the pace: when the window is
  * full the writer waits and stops reading upstream (backpressure through TCP), and memory stays bounded however
- * slow a reader is. Not thread-safe: the fill's lock guards it.
+ * slow a reader is. Every byte held is also taken from the store's {@link RelayBudget}, which bounds all windows
+ * together; {@link #close} gives back what is still held. Not thread-safe: the fill's lock guards it.
  */
 final class RelayWindow {
 
@@ -22,6 +23,7 @@ final class RelayWindow {
 
     private final ArrayDeque<Block> blocks = new ArrayDeque<>();
     private final int capacity;
+    private final RelayBudget budget;
     private long end;
     private long buffered;
 
@@ -29,9 +31,15 @@ final class RelayWindow {
      * @param from     the body position where the window starts: the bytes on disk when writing stopped
      * @param capacity the most bytes held at once
      */
-    RelayWindow(final long from, final int capacity) {
+    RelayWindow(final long from, final int capacity, final RelayBudget budget) {
         this.end = from;
         this.capacity = capacity;
+        this.budget = budget;
+    }
+
+    /** A window without a store-wide budget (only its own capacity bounds it). */
+    RelayWindow(final long from, final int capacity) {
+        this(from, capacity, new RelayBudget(Long.MAX_VALUE));
     }
 
     /** The first body position still held ({@link #end} when empty). */
@@ -60,12 +68,32 @@ final class RelayWindow {
         if (length > room()) {
             throw new IllegalStateException("window full: " + length + " bytes, room " + room());
         }
-        if (length == 0) {
-            return;
+        if (appendUpTo(source, offset, length) != length) {
+            throw new IllegalStateException("the store's relay budget is spent");
         }
-        blocks.addLast(new Block(end, Arrays.copyOfRange(source, offset, offset + length)));
-        end += length;
-        buffered += length;
+    }
+
+    /**
+     * Appends as many of {@code length} bytes as this window's room and the store's budget allow now.
+     *
+     * @return the bytes appended, 0 when the window is full or the budget spent
+     */
+    int appendUpTo(final byte[] source, final int offset, final int length) {
+        final int n = budget.reserve(Math.min(room(), length));
+        if (n == 0) {
+            return 0;
+        }
+        blocks.addLast(new Block(end, Arrays.copyOfRange(source, offset, offset + n)));
+        end += n;
+        buffered += n;
+        return n;
+    }
+
+    /** Drops every block and gives its bytes back to the budget: no reader will read from the window again. */
+    void close() {
+        blocks.clear();
+        budget.release(buffered);
+        buffered = 0;
     }
 
     /** Drops the blocks that end at or before {@code position}: no reader needs them any more. */
@@ -73,6 +101,7 @@ final class RelayWindow {
         for (Block b = blocks.peekFirst(); b != null && b.end() <= position; b = blocks.peekFirst()) {
             blocks.removeFirst();
             buffered -= b.bytes().length;
+            budget.release(b.bytes().length);
         }
     }
 

@@ -11,32 +11,41 @@ package io.otaproxy.cache.internal;
  *                            all read yet; 4 MiB is a few seconds of a fast download, enough that readers of
  *                            similar speed never wait on each other, and small enough for a few dozen at once on
  *                            a gateway
+ * @param relayBudgetBytes    memory all relay windows together may hold; 16 MiB is four windows full at once, and
+ *                            any number of fills share it at the pace of their readers, so the hard limit crossed
+ *                            under a hundred downloads costs no more heap than under four
  * @param writeRetryMillis    after a disk write failed, how long no new fill is started (new requests are
  *                            relayed); then caching is tried again by itself
  */
 record StoreTunables(long graceMillis, long beginTimeoutMillis, long flushIntervalMillis, int chunkBytes,
-        int relayWindowBytes, long writeRetryMillis) {
+        int relayWindowBytes, long relayBudgetBytes, long writeRetryMillis) {
 
-    static final StoreTunables DEFAULTS = new StoreTunables(10_000, 60_000, 2_000, 128 * 1024, 4 << 20, 10_000);
+    static final StoreTunables DEFAULTS = new StoreTunables(10_000, 60_000, 2_000, 128 * 1024, 4 << 20, 16L << 20,
+            10_000);
 
     StoreTunables(final long graceMillis, final long beginTimeoutMillis, final long flushIntervalMillis,
             final int chunkBytes) {
         this(graceMillis, beginTimeoutMillis, flushIntervalMillis, chunkBytes, DEFAULTS.relayWindowBytes(),
-                DEFAULTS.writeRetryMillis());
+                DEFAULTS.relayBudgetBytes(), DEFAULTS.writeRetryMillis());
     }
 
     StoreTunables withRelayWindow(final int bytes) {
         return new StoreTunables(graceMillis, beginTimeoutMillis, flushIntervalMillis, chunkBytes, bytes,
-                writeRetryMillis);
+                relayBudgetBytes, writeRetryMillis);
+    }
+
+    StoreTunables withRelayBudget(final long bytes) {
+        return new StoreTunables(graceMillis, beginTimeoutMillis, flushIntervalMillis, chunkBytes, relayWindowBytes,
+                bytes, writeRetryMillis);
     }
 
     StoreTunables withWriteRetry(final long millis) {
         return new StoreTunables(graceMillis, beginTimeoutMillis, flushIntervalMillis, chunkBytes, relayWindowBytes,
-                millis);
+                relayBudgetBytes, millis);
     }
 
     StoreTunables withFlushInterval(final long millis) {
         return new StoreTunables(graceMillis, beginTimeoutMillis, millis, chunkBytes, relayWindowBytes,
-                writeRetryMillis);
+                relayBudgetBytes, writeRetryMillis);
     }
 }

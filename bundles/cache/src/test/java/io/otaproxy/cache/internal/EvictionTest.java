@@ -135,6 +135,22 @@ public class EvictionTest {
     }
 
     @Test
+    public void aJustCommittedEntryStaysUntilTheClientThatCausedItHasOpenedIt() throws Exception {
+        store.useEvictionPolicy(OrderPolicy.lru());
+        monitor.cap(SIZE);
+        clock.advance(1_000);
+        final byte[] body = bytes(SIZE, 90);
+        final Fill leader = store.fill(key(90));
+        leader.begin(new EntryMeta(body.length, null, null, sha256(body), null), new ByteArrayInputStream(body),
+                null);
+        store.awaitCommits(); // a small body: an entry before the leader's client opens it
+        commit(91); // over the cap, and entry 90 is the least recently used
+        try (Fill.FillReader r = leader.newReader()) {
+            assertArrayEquals("the leader's client still gets its file", body, TestData.readAll(r));
+        }
+    }
+
+    @Test
     public void aboveTheSoftLimitEvictionFreesDownToTwoPointsBelowIt() throws Exception {
         store.useEvictionPolicy(OrderPolicy.lru());
         for (int i = 0; i < 10; i++) {

@@ -17,7 +17,9 @@ import static org.junit.Assert.fail;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -123,6 +125,42 @@ public class RelayTest {
         monitor.zone(SpaceZone.BELOW_SOFT);
         assertCachingWorks(3);
         assertCachingWorks(1); // the same key is cached once space is back
+    }
+
+    @Test
+    public void manyFillsRelayingAtOnceShareOneMemoryBudgetAndEachReaderGetsItsWholeBody() throws Exception {
+        store.close();
+        store = FileCacheStore.open(dir, TUNABLES.withRelayBudget(WINDOW), false, () -> monitor, clock, disk);
+        final int fills = 4;
+        final List<byte[]> sources = new ArrayList<>();
+        final List<ControlledBody> bodies = new ArrayList<>();
+        final List<Fill.FillReader> readers = new ArrayList<>();
+        for (int i = 0; i < fills; i++) {
+            final byte[] src = bytes(6 * WINDOW + i, 30 + i);
+            final ControlledBody body = new ControlledBody();
+            final Fill f = store.fill(key(30 + i));
+            assertNotNull(f);
+            f.begin(meta(src), body, null);
+            readers.add(f.newReader());
+            sources.add(src);
+            bodies.add(body);
+        }
+        monitor.zone(SpaceZone.ABOVE_HARD); // every fill relays from its first byte on
+        for (int i = 0; i < fills; i++) {
+            bodies.get(i).feed(sources.get(i)).end();
+        }
+        // nobody reads yet: together the fills take the one budget, each of them six windows' worth short
+        await("the budget is spent", 5_000, () -> store.relayBudget().used() == WINDOW);
+        assertEquals(WINDOW, store.relayBudget().used());
+        final List<Future<byte[]>> results = new ArrayList<>();
+        for (final Fill.FillReader r : readers) {
+            results.add(read(r, new AtomicLong()));
+        }
+        for (int i = 0; i < fills; i++) {
+            assertArrayEquals(sources.get(i), results.get(i).get(20, TimeUnit.SECONDS));
+        }
+        awaitNoTempFiles(store);
+        assertEquals("every window gave its bytes back", 0, store.relayBudget().used());
     }
 
     @Test
