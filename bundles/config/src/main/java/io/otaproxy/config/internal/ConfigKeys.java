@@ -75,6 +75,7 @@ final class ConfigKeys {
     static final String HTTP_TIMEOUT = "org.apache.felix.http.timeout";
     static final String HTTP_HEADER_BUFFER_SIZE = "org.apache.felix.http.jetty.headerBufferSize";
     static final String HTTP_REQUEST_BUFFER_SIZE = "org.apache.felix.http.jetty.requestBufferSize";
+    static final String HTTP_THREADPOOL_MAX = "org.apache.felix.http.jetty.threadpool.max";
 
     /** Framework property: the path of proxy_info.yml; absent means embedded defaults only. */
     static final String FRAMEWORK_CONFIG_FILE = "otaproxy.config";

@@ -16,6 +16,14 @@ final class ConfigurationMapping {
     // Jetty's read buffer per connection; a head larger than it is still assembled up to the limit above.
     static final int REQUEST_BUFFER_BYTES = 8_192;
 
+    // The proxy's Jetty threads. Waiting costs none of them (slow clients and downloads not yet at a client's
+    // offset wait by callback), so they run short steps; the blocking work left is a leader waiting for an upstream
+    // response head and a relay without the cache, each holding an upstream connection. Jetty's default of 200
+    // only costs memory on a gateway.
+    static final int PROXY_THREADS = 48;
+    // The admin endpoint's threads: a scrape or a status page now and then.
+    static final int ADMIN_THREADS = 8;
+
     private final String launchId;
 
     /** @param launchId the framework's launch id ({@code org.osgi.framework.uuid}), used when init_cache is set */
@@ -51,6 +59,7 @@ final class ConfigurationMapping {
         p.put(ConfigKeys.HTTPS_ENABLE, Boolean.FALSE);
         p.put(ConfigKeys.HTTP_SEND_SERVER_HEADER, Boolean.FALSE);
         p.put(ConfigKeys.HTTP_TIMEOUT, ProxyInfo.DEFAULT_CLIENT_IDLE_TIMEOUT_MS);
+        p.put(ConfigKeys.HTTP_THREADPOOL_MAX, ADMIN_THREADS);
         return p;
     }
 
@@ -71,6 +80,7 @@ final class ConfigurationMapping {
         p.put(ConfigKeys.HTTP_TIMEOUT, info.clientIdleTimeoutMs());
         p.put(ConfigKeys.HTTP_HEADER_BUFFER_SIZE, MAX_REQUEST_HEAD_BYTES);
         p.put(ConfigKeys.HTTP_REQUEST_BUFFER_SIZE, REQUEST_BUFFER_BYTES);
+        p.put(ConfigKeys.HTTP_THREADPOOL_MAX, PROXY_THREADS);
         return p;
     }
 

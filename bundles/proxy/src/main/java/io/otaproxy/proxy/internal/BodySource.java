@@ -15,6 +15,18 @@ interface BodySource extends AutoCloseable {
     /** As {@link #read(long, byte[], int, int)}, into the remaining space of {@code target}. */
     int read(long position, ByteBuffer target) throws IOException, InterruptedException;
 
+    /**
+     * Reads without waiting for a download: what may be read at {@code position} now, 0 when nothing yet (then
+     * {@link #whenReadable}), -1 past the end. A complete entry is read from its file at once.
+     */
+    int readNow(long position, ByteBuffer target) throws IOException;
+
+    /**
+     * Runs {@code callback} once bytes at {@code position} may be read (or the body ended or failed); at once when
+     * they may already. The callback runs on the thread that published the bytes: it must only hand work on.
+     */
+    void whenReadable(long position, Runnable callback);
+
     /** Whether bytes not yet read may still be on their way (a fill), so pauses should flush the response. */
     boolean growing();
 

@@ -3,8 +3,8 @@ package io.otaproxy.proxy.internal;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -25,19 +25,25 @@ import org.slf4j.LoggerFactory;
 final class CachedResponse {
 
     private static final Logger LOG = LoggerFactory.getLogger(CachedResponse.class);
-    private static final int COPY_BUFFER = 64 * 1024;
+    /** A complete body up to this size is written on the request's thread: it fits the socket's buffers. */
+    private static final int SYNC_BYTES = 64 * 1024;
 
     private CachedResponse() {
     }
 
     /**
-     * Sends the response. A failure of the source after the response has started aborts the client connection.
+     * Sends the response. A body that is not small and complete is written asynchronously ({@link AsyncBody}): this
+     * method then returns at once and the source is closed when the body ends; otherwise it is written here.
+     * A failure of the source after the response has started aborts the client connection.
      *
-     * @param source the body; closed by this method
+     * @param source the body; closed when it has been written
+     * @param budget the memory that asynchronous bodies may hold
+     * @return whether the body was handed to an asynchronous writer, which completes the request when done
      */
-    static void send(final HttpServletRequest request, final HttpServletResponse response, final EntryMeta meta,
-            final BodySource source, final boolean head) throws IOException {
-        try (source) {
+    static boolean send(final HttpServletRequest request, final HttpServletResponse response, final EntryMeta meta,
+            final BodySource source, final boolean head, final BufferBudget budget) throws IOException {
+        boolean handedOver = false;
+        try {
             final long length = meta.length();
             final ByteRanges.Result ranges = length >= 0 ? ByteRanges.parse(rangeHeader(request), length)
                     : ByteRanges.parse(null, 0);
@@ -45,7 +51,7 @@ final class CachedResponse {
                 response.setStatus(416);
                 response.setHeader("Content-Range", "bytes */" + length);
                 response.setContentLength(0);
-                return;
+                return false;
             }
             response.setHeader("Accept-Ranges", "bytes");
             final String directives = OtaCacheControl.responseValue(meta.fileSha256(), meta.compressionAlg());
@@ -55,12 +61,27 @@ final class CachedResponse {
             if (meta.contentEncoding() != null) {
                 response.setHeader("Content-Encoding", meta.contentEncoding());
             }
+            final List<Object> parts;
             if (ranges.whole()) {
-                sendWhole(request, response, meta, source, head);
+                parts = whole(request, response, meta);
             } else if (ranges.ranges().size() == 1) {
-                sendOneRange(request, response, meta, source, ranges.ranges().get(0), head);
+                parts = oneRange(response, meta, ranges.ranges().get(0));
             } else {
-                sendMultipart(request, response, meta, source, ranges.ranges(), head);
+                parts = multipart(response, meta, ranges.ranges());
+            }
+            if (head) {
+                return false;
+            }
+            if (!source.growing() && bytes(parts) <= SYNC_BYTES) {
+                write(request, response, source, parts); // small and whole: no waiting, no hand-over
+                return false;
+            }
+            AsyncBody.start(request, response, source, parts, budget);
+            handedOver = true;
+            return true;
+        } finally {
+            if (!handedOver) {
+                source.close();
             }
         }
     }
@@ -70,8 +91,8 @@ final class CachedResponse {
         return request.getHeader("If-Range") == null ? request.getHeader("Range") : null;
     }
 
-    private static void sendWhole(final HttpServletRequest request, final HttpServletResponse response,
-            final EntryMeta meta, final BodySource source, final boolean head) throws IOException {
+    private static List<Object> whole(final HttpServletRequest request, final HttpServletResponse response,
+            final EntryMeta meta) {
         response.setStatus(200);
         if (meta.contentType() != null) {
             response.setContentType(meta.contentType());
@@ -81,137 +102,93 @@ final class CachedResponse {
         } else if ("HTTP/1.1".equals(request.getProtocol())) {
             response.setHeader("Transfer-Encoding", "chunked"); // keep an abort visible, see Relay
         }
-        if (!head) {
-            copy(request, response, response.getOutputStream(), source, 0,
-                    meta.length() >= 0 ? meta.length() : Long.MAX_VALUE);
+        if (meta.length() == 0) {
+            // An empty body has no held-back last byte to wait on: ask for the end itself, so that a download in
+            // flight is verified and committed before the client gets its empty 200
+            return List.of(new AsyncBody.End(0));
         }
+        return List.of(new AsyncBody.Span(0, meta.length() >= 0 ? meta.length() : Long.MAX_VALUE));
     }
 
-    private static void sendOneRange(final HttpServletRequest request, final HttpServletResponse response,
-            final EntryMeta meta, final BodySource source, final Range range, final boolean head) throws IOException {
+    private static List<Object> oneRange(final HttpServletResponse response, final EntryMeta meta,
+            final Range range) {
         response.setStatus(206);
         if (meta.contentType() != null) {
             response.setContentType(meta.contentType());
         }
         response.setHeader("Content-Range", "bytes " + range.first() + "-" + range.last() + "/" + meta.length());
         response.setContentLengthLong(range.length());
-        if (!head) {
-            copy(request, response, response.getOutputStream(), source, range.first(), range.length());
-        }
+        return List.of(new AsyncBody.Span(range.first(), range.length()));
     }
 
-    private static void sendMultipart(final HttpServletRequest request, final HttpServletResponse response,
-            final EntryMeta meta, final BodySource source, final List<Range> ranges, final boolean head)
-            throws IOException {
+    private static List<Object> multipart(final HttpServletResponse response, final EntryMeta meta,
+            final List<Range> ranges) {
         final String boundary = "ota-proxy-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
         final String type = meta.contentType() == null ? "application/octet-stream" : meta.contentType();
-        long total = 0;
-        final byte[][] partHeads = new byte[ranges.size()][];
+        final List<Object> parts = new ArrayList<>();
         for (int i = 0; i < ranges.size(); i++) {
             final Range r = ranges.get(i);
-            partHeads[i] = ((i == 0 ? "" : "\r\n") + "--" + boundary + "\r\nContent-Type: " + type
+            parts.add(((i == 0 ? "" : "\r\n") + "--" + boundary + "\r\nContent-Type: " + type
                     + "\r\nContent-Range: bytes " + r.first() + "-" + r.last() + "/" + meta.length() + "\r\n\r\n")
-                    .getBytes(StandardCharsets.ISO_8859_1);
-            total += partHeads[i].length + r.length();
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            parts.add(new AsyncBody.Span(r.first(), r.length()));
         }
-        final byte[] end = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.ISO_8859_1);
-        total += end.length;
+        parts.add(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.ISO_8859_1));
         response.setStatus(206);
         response.setContentType("multipart/byteranges; boundary=" + boundary);
-        response.setContentLengthLong(total);
-        if (head) {
-            return;
+        response.setContentLengthLong(bytes(parts));
+        return parts;
+    }
+
+    /** The length of a body made of {@code parts}; MAX_VALUE when a span runs to an unknown end. */
+    private static long bytes(final List<Object> parts) {
+        long total = 0;
+        for (final Object p : parts) {
+            if (p instanceof byte[] literal) {
+                total += literal.length;
+            } else if (p instanceof AsyncBody.Span span) {
+                if (span.count() == Long.MAX_VALUE) {
+                    return Long.MAX_VALUE;
+                }
+                total += span.count();
+            }
         }
+        return total;
+    }
+
+    /** Writes a small body of a complete entry here, blocking: it fits the socket's buffers. */
+    private static void write(final HttpServletRequest request, final HttpServletResponse response,
+            final BodySource source, final List<Object> parts) throws IOException {
         final OutputStream out = response.getOutputStream();
-        for (int i = 0; i < ranges.size(); i++) {
-            out.write(partHeads[i]);
-            copy(request, response, out, source, ranges.get(i).first(), ranges.get(i).length());
+        for (final Object p : parts) {
+            if (p instanceof byte[] literal) {
+                out.write(literal);
+            } else if (p instanceof AsyncBody.Span span) {
+                copy(request, response, out, source, span.position(), span.count());
+            } // an End of a complete entry: nothing to wait for
         }
-        out.write(end);
     }
 
     /**
-     * Copies {@code count} bytes from {@code position}; with an unknown length, to the end. A source failure aborts
-     * the client connection; a client that goes away just ends the copy.
+     * Copies {@code count} bytes from {@code position}. A source failure aborts the client connection; a client
+     * that goes away just ends the copy.
      */
     private static void copy(final HttpServletRequest request, final HttpServletResponse response,
             final OutputStream out, final BodySource source, final long position, final long count)
             throws IOException {
-        if (count > COPY_BUFFER && DirectOutput.supports(out)) {
-            final ByteBuffer direct = DirectOutput.acquire();
-            if (direct != null) {
-                boolean written = false;
-                try {
-                    copyDirect(request, response, out, source, position, count, direct);
-                    written = true;
-                } finally {
-                    if (written) {
-                        DirectOutput.release(direct);
-                    } else {
-                        DirectOutput.discard(direct);
-                    }
-                }
-                return;
-            }
-        }
-        // sized to the body: a 4 KiB hit should not allocate and zero a 64 KiB buffer
-        final byte[] buffer = new byte[(int) Math.max(1, Math.min(COPY_BUFFER, count))];
-        if (count == 0) {
-            // An empty body has no held-back last byte to wait on: ask for the end itself, so that a download in
-            // flight is verified and committed before the client gets its empty 200 (and before our reader leaves).
-            if (source.growing() && read(request, response, 0, () -> source.read(position, buffer, 0, 1)) >= 0) {
-                abortClient(request, new IOException("cached body is longer than the 0 bytes announced"));
-            }
-            return;
-        }
+        final byte[] buffer = new byte[(int) Math.max(1, Math.min(SYNC_BYTES, count))];
         long done = 0;
         while (done < count) {
             final long at = position + done;
             final int length = (int) Math.min(buffer.length, count - done);
             final int n = read(request, response, done, () -> source.read(at, buffer, 0, length));
             if (n < 0) {
-                if (count != Long.MAX_VALUE) {
-                    // the store promised `count` bytes: never end a short body cleanly
-                    abortClient(request, new IOException("cached body ended after " + done + " of " + count));
-                }
+                // the store promised `count` bytes: never end a short body cleanly
+                abortClient(request, new IOException("cached body ended after " + done + " of " + count));
                 return;
             }
             try {
                 out.write(buffer, 0, n);
-                if (source.growing() && n < buffer.length) {
-                    out.flush(); // caught up with the download: send what we have
-                }
-            } catch (final IOException e) {
-                throw new ClientGoneException(e);
-            }
-            done += n;
-        }
-    }
-
-    /**
-     * As the heap copy, through a direct buffer: file → buffer → socket, without the heap. Larger reads than the
-     * heap path, so a body takes fewer system calls.
-     */
-    private static void copyDirect(final HttpServletRequest request, final HttpServletResponse response,
-            final OutputStream out, final BodySource source, final long position, final long count,
-            final ByteBuffer buffer) throws IOException {
-        long done = 0;
-        while (done < count) {
-            final long at = position + done;
-            buffer.clear().limit((int) Math.min(buffer.capacity(), count - done));
-            final int n = read(request, response, done, () -> source.read(at, buffer));
-            if (n < 0) {
-                if (count != Long.MAX_VALUE) {
-                    abortClient(request, new IOException("cached body ended after " + done + " of " + count));
-                }
-                return;
-            }
-            buffer.flip();
-            try {
-                DirectOutput.write(out, buffer);
-                if (source.growing() && n < buffer.capacity()) {
-                    out.flush(); // caught up with the download: send what we have
-                }
             } catch (final IOException e) {
                 throw new ClientGoneException(e);
             }
@@ -244,7 +221,7 @@ final class CachedResponse {
                 LOG.warn("{}: download failed before the response started: {}", request.getRequestURL(),
                         e.toString());
                 response.reset();
-                ProxyServlet.sendError(response, 502, "Download failed: " + failure.getMessage());
+                ProxyServlet.sendError(response, 502, "Download failed: " + ClientMessages.of(failure));
                 throw new ClientAbortedException(failure);
             }
             LOG.warn("{}: cached body failed after {} bytes, aborting the client connection: {}",

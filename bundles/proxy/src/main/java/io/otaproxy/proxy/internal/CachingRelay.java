@@ -4,6 +4,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -28,10 +29,12 @@ final class CachingRelay {
 
     private final Relay relay;
     private final CacheStore store;
+    private final BufferBudget budget;
 
-    CachingRelay(final Relay relay, final CacheStore store) {
+    CachingRelay(final Relay relay, final CacheStore store, final BufferBudget budget) {
         this.relay = relay;
         this.store = store;
+        this.budget = budget;
     }
 
     void handle(final HttpServletRequest request, final HttpServletResponse response, final ProxyTarget target,
@@ -51,7 +54,7 @@ final class CachingRelay {
             if (downloading != null) {
                 LOG.debug("{}: HEAD answered from the download in flight of {}", target, key);
                 RequestRecord.mark(request, RequestOutcome.HIT);
-                CachedResponse.send(request, response, downloading, EntryBody.NONE, true);
+                CachedResponse.send(request, response, downloading, EntryBody.NONE, true, budget);
             } else {
                 relay.relay(request, response, target, true); // a HEAD never starts a download
             }
@@ -88,12 +91,51 @@ final class CachingRelay {
                 return;
             }
             RequestRecord.mark(request, RequestOutcome.MISS);
-        } else if (!awaitJoin(fill)) {
-            relay.relay(request, response, target, false);
-            return;
-        } else {
+            serveFill(fill, request, response, target);
+        } else if (fill.isBegun()) {
             RequestRecord.mark(request, RequestOutcome.SHARED);
+            serveFill(fill, request, response, target);
+        } else {
+            awaitBegun(fill, request, response, target);
         }
+    }
+
+    /**
+     * A joiner whose leader has no response head yet: waits for it holding no thread, then reads the fill, or
+     * fetches on its own when the leader gave the fill up.
+     */
+    private void awaitBegun(final Fill fill, final HttpServletRequest request, final HttpServletResponse response,
+            final ProxyTarget target) {
+        final AsyncContext context = request.startAsync();
+        context.setTimeout(0); // the store drops a fill whose leader never begins: the callback always comes
+        fill.whenBegun(() -> context.start(() -> {
+            boolean handedOver = false;
+            try {
+                if (fill.isBegun()) {
+                    RequestRecord.mark(request, RequestOutcome.SHARED);
+                    handedOver = serveFill(fill, request, response, target);
+                } else {
+                    relay.relay(request, response, target, false);
+                }
+            } catch (final IOException | RuntimeException e) {
+                RequestRecord.mark(request, RequestOutcome.ERROR);
+                LOG.debug("{}: serving a joined download failed: {}", target, e.toString());
+            } finally {
+                if (!handedOver) {
+                    ProxyServlet.complete(request, context);
+                }
+            }
+        }));
+    }
+
+    /**
+     * Reads the begun fill to the client.
+     *
+     * @return whether the body was handed to an asynchronous writer, which completes the request
+     */
+    private boolean serveFill(final Fill fill, final HttpServletRequest request, final HttpServletResponse response,
+            final ProxyTarget target) throws IOException {
+        final String key = fill.key();
         final Fill.FillReader reader;
         try {
             reader = fill.newReader();
@@ -103,16 +145,16 @@ final class CachingRelay {
                 // turned off, the cache bundle stopping or updated); the body went with it, so fetch again
                 LOG.debug("{}: fill of {} was dropped by the store before it began; relaying", target, key);
                 relay.relay(request, response, target, false);
-                return;
+                return false;
             }
             // the download failed before this client got a byte (upstream error, wrong sha256 or length)
             LOG.debug("{}: fill of {} failed before the response: {}", target, key, e.getMessage());
             RequestRecord.mark(request, RequestOutcome.ERROR);
-            ProxyServlet.sendError(response, 502, "Download failed: " + e.getMessage());
-            return;
+            ProxyServlet.sendError(response, 502, "Download failed: " + ClientMessages.of(e));
+            return false;
         }
         LOG.debug("{}: serving from the fill of {} ({})", target, key, fill.isLeader() ? "leader" : "joined");
-        CachedResponse.send(request, response, fill.meta(), EntryBody.of(reader), false);
+        return CachedResponse.send(request, response, fill.meta(), EntryBody.of(reader), false, budget);
     }
 
     /** Serves a complete entry; false when there is none or its file has gone (then it is a miss). */
@@ -130,7 +172,7 @@ final class CachingRelay {
         }
         LOG.debug("hit {}", entry.key());
         RequestRecord.mark(request, RequestOutcome.HIT);
-        CachedResponse.send(request, response, entry.meta(), EntryBody.of(file), head);
+        CachedResponse.send(request, response, entry.meta(), EntryBody.of(file), head, budget);
         return true;
     }
 
@@ -169,16 +211,5 @@ final class CachingRelay {
             }
         }, upstream::abort);
         return true;
-    }
-
-    /** Joiners wait for the leader's response head: as long as the leader's own upstream timeouts allow. */
-    private boolean awaitJoin(final Fill fill) throws IOException {
-        final ProxySettings s = relay.settings();
-        try {
-            return fill.awaitBegun((long) s.connectTimeoutMillis() + s.readTimeoutMillis() + 1_000L);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while waiting to join a download");
-        }
     }
 }

@@ -25,6 +25,16 @@ final class EntryBody {
         }
 
         @Override
+        public int readNow(final long position, final ByteBuffer target) {
+            return -1;
+        }
+
+        @Override
+        public void whenReadable(final long position, final Runnable callback) {
+            callback.run();
+        }
+
+        @Override
         public boolean growing() {
             return false;
         }
@@ -47,6 +57,16 @@ final class EntryBody {
             @Override
             public int read(final long position, final ByteBuffer target) throws IOException {
                 return file.read(target, position);
+            }
+
+            @Override
+            public int readNow(final long position, final ByteBuffer target) throws IOException {
+                return file.read(target, position);
+            }
+
+            @Override
+            public void whenReadable(final long position, final Runnable callback) {
+                callback.run(); // a complete file: everything is readable
             }
 
             @Override
@@ -77,6 +97,16 @@ final class EntryBody {
             @Override
             public int read(final long position, final ByteBuffer target) throws IOException, InterruptedException {
                 return reader.read(position, target);
+            }
+
+            @Override
+            public int readNow(final long position, final ByteBuffer target) throws IOException {
+                return reader.readNow(position, target);
+            }
+
+            @Override
+            public void whenReadable(final long position, final Runnable callback) {
+                reader.whenReadable(position, callback);
             }
 
             @Override

@@ -5,7 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -25,6 +28,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletAsyncSupported;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardTarget;
 import org.slf4j.Logger;
@@ -39,6 +43,7 @@ import org.slf4j.LoggerFactory;
         configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = ProxyServletConfig.class)
 @HttpWhiteboardServletPattern("/*")
+@HttpWhiteboardServletAsyncSupported
 @HttpWhiteboardTarget("(org.apache.felix.http.name=otaproxy)")
 public final class ProxyServlet extends HttpServlet {
 
@@ -61,6 +66,20 @@ public final class ProxyServlet extends HttpServlet {
 
     /** Requests in progress, kept across configuration changes so that a new limit counts what already runs. */
     private final transient RequestLimiter limiter = new RequestLimiter(1024, 0);
+
+    /**
+     * Requests inside this servlet, counted before anything else is read: a stop waits for them. The limiter's
+     * count is not enough, as a request may be past the check of {@code relay} and not yet admitted.
+     */
+    private final transient java.util.concurrent.atomic.AtomicInteger inside =
+            new java.util.concurrent.atomic.AtomicInteger();
+
+    /** The memory that bodies written to clients may hold, all responses together. */
+    private final transient BufferBudget budget = new BufferBudget(DEFAULT_BUFFER_BUDGET_BYTES,
+            DirectOutput.available());
+
+    /** The memory budget of client writes unless configured: 256 buffers of 128 KiB. */
+    static final long DEFAULT_BUFFER_BUDGET_BYTES = 32L << 20;
 
     @Activate
     void activate(final ProxyServletConfig config) {
@@ -114,7 +133,7 @@ public final class ProxyServlet extends HttpServlet {
     private void drain(final long millis) {
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         int left;
-        while ((left = limiter.inProgress()) > 0 && System.nanoTime() < deadline) {
+        while ((left = inside.get()) > 0 && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(10);
             } catch (final InterruptedException e) {
@@ -130,18 +149,102 @@ public final class ProxyServlet extends HttpServlet {
     @Override
     protected void service(final HttpServletRequest request, final HttpServletResponse response)
             throws IOException {
+        inside.incrementAndGet(); // before relay is read: see drain
         final RequestRecord record = ProxyActivity.INSTANCE.start(request);
+        final Completion completion = new Completion(record, response);
+        request.setAttribute(Completion.ATTRIBUTE, completion);
         try {
-            serve(request, response);
+            serve(request, response, completion);
         } catch (final IOException | RuntimeException e) {
             record.outcome(RequestOutcome.ERROR);
             throw e;
         } finally {
-            ProxyActivity.INSTANCE.finish(record, response);
+            if (request.isAsyncStarted()) {
+                request.getAsyncContext().addListener(completion); // the body goes on without this thread
+            } else {
+                completion.run();
+            }
         }
     }
 
-    private void serve(final HttpServletRequest request, final HttpServletResponse response) throws IOException {
+    /**
+     * Ends an asynchronous request: completes its context and runs what ends it here (limiter, record). Whoever
+     * finishes an asynchronous response calls this rather than the context's {@code complete()}: the container
+     * does not tell its listeners of every way a response ends (a client that reset its connection during a
+     * write), so the end is not left to them.
+     */
+    static void complete(final HttpServletRequest request, final jakarta.servlet.AsyncContext context) {
+        // taken first: the container may recycle the request as soon as it is complete
+        final Object done = request.getAttribute(Completion.ATTRIBUTE);
+        try {
+            context.complete();
+        } catch (final IllegalStateException e) {
+            // completed already (the container ended the request after an error)
+        }
+        if (done instanceof Runnable completion) {
+            completion.run();
+        }
+    }
+
+    /**
+     * What ends a request, once: it leaves the limiter and is recorded. Run when the servlet returns, or for a
+     * request that went asynchronous, when its response completes.
+     */
+    private final class Completion implements AsyncListener, Runnable {
+
+        static final String ATTRIBUTE = Completion.class.getName();
+
+        private final RequestRecord record;
+        private final HttpServletResponse response;
+        private final AtomicBoolean done = new AtomicBoolean();
+        private volatile String client; // set once the request was admitted by the limiter
+
+        Completion(final RequestRecord record, final HttpServletResponse response) {
+            this.record = record;
+            this.response = response;
+        }
+
+        void admitted(final String address) {
+            client = address;
+        }
+
+        @Override
+        public void run() {
+            if (!done.compareAndSet(false, true)) {
+                return;
+            }
+            final String admitted = client;
+            if (admitted != null) {
+                limiter.leave(admitted);
+            }
+            ProxyActivity.INSTANCE.finish(record, response);
+            inside.decrementAndGet();
+        }
+
+        @Override
+        public void onComplete(final AsyncEvent event) {
+            run();
+        }
+
+        @Override
+        public void onTimeout(final AsyncEvent event) {
+            // no timeout is set: the connection's idle timeout ends a stalled client, through onError
+        }
+
+        @Override
+        public void onError(final AsyncEvent event) {
+            record.outcome(RequestOutcome.ERROR);
+            run();
+        }
+
+        @Override
+        public void onStartAsync(final AsyncEvent event) {
+            event.getAsyncContext().addListener(this); // listeners are dropped when async mode starts anew
+        }
+    }
+
+    private void serve(final HttpServletRequest request, final HttpServletResponse response,
+            final Completion completion) throws IOException {
         final Relay current = relay;
         if (current == null) {
             RequestRecord.mark(request, RequestOutcome.ERROR);
@@ -195,11 +298,8 @@ public final class ProxyServlet extends HttpServlet {
             sendError(response, 429, busy);
             return;
         }
-        try {
-            serve(request, response, current, target, control, method.equals("HEAD"));
-        } finally {
-            limiter.leave(client);
-        }
+        completion.admitted(client); // it leaves the limiter when the response completes
+        serve(request, response, current, target, control, method.equals("HEAD"));
     }
 
     private void serve(final HttpServletRequest request, final HttpServletResponse response, final Relay current,
@@ -209,7 +309,7 @@ public final class ProxyServlet extends HttpServlet {
             if (store == null || !current.settings().cache() || control.noCache()) {
                 current.relay(request, response, target, head);
             } else {
-                new CachingRelay(current, store).handle(request, response, target, head, control);
+                new CachingRelay(current, store, budget).handle(request, response, target, head, control);
             }
         } catch (final CachedResponse.ClientAbortedException e) {
             RequestRecord.mark(request, RequestOutcome.ERROR);

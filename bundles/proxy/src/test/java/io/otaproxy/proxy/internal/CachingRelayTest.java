@@ -151,7 +151,8 @@ public class CachingRelayTest {
         final CacheStore store = scripted(CacheStore.class, storeAnswers, storeCalls);
 
         final Captured out = new Captured();
-        new CachingRelay(unreachableUpstream(), store).handle(get(target.toString()), out.response, target, false,
+        new CachingRelay(unreachableUpstream(), store, new BufferBudget(1 << 20, false)).handle(
+                get(target.toString()), out.response, target, false,
                 OtaCacheControl.parse(List.of()));
 
         assertEquals(200, out.status);
@@ -178,7 +179,8 @@ public class CachingRelayTest {
         final CacheStore store = scripted(CacheStore.class, storeAnswers, new ArrayList<>());
 
         final Captured out = new Captured();
-        new CachingRelay(unreachableUpstream(), store).handle(get(target.toString()), out.response, target, false,
+        new CachingRelay(unreachableUpstream(), store, new BufferBudget(1 << 20, false)).handle(
+                get(target.toString()), out.response, target, false,
                 retry);
 
         assertEquals("went upstream (unreachable here) instead of serving the dropped entry", 502, out.status);

@@ -1,0 +1,318 @@
+package io.otaproxy.proxy.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import io.otaproxy.api.stats.RequestOutcome;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a cached body to a client without holding a thread while it waits: the servlet's asynchronous output
+ * (a {@link WriteListener}) for a slow client, a callback of the cache for a download that has not reached the
+ * next byte yet, and a callback of the {@link BufferBudget} when every buffer is lent. Each wait leaves behind a
+ * socket and at most the one buffer of a pending write; the work itself runs in short steps on the container's
+ * threads.
+ *
+ * <p>A body is a list of parts, written in order: literal bytes (the heads of a multipart answer) and spans of
+ * the source. A source that fails before anything was sent becomes a 502; after, the client connection is
+ * aborted, so a short body never looks complete. One step runs at a time: wake-ups that come while a step runs
+ * make it go round once more.
+ */
+final class AsyncBody implements WriteListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AsyncBody.class);
+
+    /** {@code count} bytes of the source from {@code position}; MAX_VALUE: to the end, whatever it is. */
+    record Span(long position, long count) {
+    }
+
+    /**
+     * The end of the source at {@code position}: waits until a download in flight has verified that its body ends
+     * there (an empty body has no held-back last byte that would wait for it), and fails if it does not.
+     */
+    record End(long position) {
+    }
+
+    private final HttpServletRequest request;
+    private final String url; // taken at start: the container recycles the request once it completes
+    private final HttpServletResponse response;
+    private final AsyncContext context;
+    private final ServletOutputStream out;
+    private final BodySource source;
+    private final List<Object> parts;
+    private final BufferBudget budget;
+    private final boolean direct;
+    private final AtomicInteger work = new AtomicInteger();
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private final AtomicReference<ByteBuffer> granted = new AtomicReference<>(); // handed over while we queued
+    private volatile Throwable clientFailure;
+    private final Runnable wake = this::dispatch;
+
+    // touched only by the running step (one at a time, ordered through `work`)
+    private int part;
+    private long done; // bytes of the current span written
+    private long written; // bytes of the body written in all
+    private ByteBuffer buffer;
+    private boolean writePending; // the buffer was handed to the container and may not be reused yet
+    private boolean unflushed;
+    private boolean queued; // waiting for the budget to hand over a buffer
+
+    private AsyncBody(final HttpServletRequest request, final HttpServletResponse response,
+            final AsyncContext context, final BodySource source, final List<Object> parts, final BufferBudget budget)
+            throws IOException {
+        this.request = request;
+        this.url = request.getRequestURL().toString();
+        this.response = response;
+        this.context = context;
+        this.out = response.getOutputStream();
+        this.source = source;
+        this.parts = parts;
+        this.budget = budget;
+        this.direct = DirectOutput.supports(out);
+    }
+
+    /**
+     * Puts the request into asynchronous mode and starts writing {@code parts}; returns at once. The source is
+     * closed when the body ends, whichever way.
+     */
+    static void start(final HttpServletRequest request, final HttpServletResponse response, final BodySource source,
+            final List<Object> parts, final BufferBudget budget) throws IOException {
+        final AsyncContext context = request.isAsyncStarted() ? request.getAsyncContext() : request.startAsync();
+        context.setTimeout(0); // a slow client is dropped by the connection's idle timeout, not by ours
+        final AsyncBody body = new AsyncBody(request, response, context, source, parts, budget);
+        body.out.setWriteListener(body); // the container calls onWritePossible when the output is ready
+    }
+
+    @Override
+    public void onWritePossible() {
+        run();
+    }
+
+    @Override
+    public void onError(final Throwable t) {
+        clientFailure = t; // finished by the next step, which owns the buffer
+        run();
+    }
+
+    /** A wake-up from the cache or the budget: continue on a container thread, never on the caller's. */
+    private void dispatch() {
+        if (finished.get()) {
+            return;
+        }
+        try {
+            context.start(this::run);
+        } catch (final IllegalStateException e) {
+            finish(false); // the request has ended meanwhile (the client went away)
+        }
+    }
+
+    private void run() {
+        if (finished.get()) {
+            return; // a late wake-up: the request may already be recycled
+        }
+        if (work.getAndIncrement() != 0) {
+            return; // the running step goes round once more
+        }
+        do {
+            try {
+                step();
+            } catch (final IOException | RuntimeException e) {
+                LOG.debug("{}: writing to the client failed after {} bytes: {}", url, written,
+                        e.toString());
+                finish(false);
+            }
+        } while (work.decrementAndGet() != 0);
+    }
+
+    /** Writes as long as the client takes bytes and the source has them; returns when either must be waited for. */
+    private void step() throws IOException {
+        while (!finished.get()) {
+            if (clientFailure != null) {
+                LOG.debug("{}: client went away after {} bytes: {}", url, written,
+                        clientFailure.toString());
+                finish(false);
+                return;
+            }
+            if (!out.isReady()) {
+                return; // onWritePossible follows when the pending write is done
+            }
+            writePending = false; // the output is ready: an earlier write has completed
+            if (part == parts.size()) {
+                finish(true);
+                return;
+            }
+            final Object p = parts.get(part);
+            if (p instanceof byte[] literal) {
+                out.write(literal);
+                part++;
+                unflushed = true;
+                continue;
+            }
+            if (p instanceof End end) {
+                final int n;
+                try {
+                    n = source.readNow(end.position(), ByteBuffer.allocate(1));
+                } catch (final IOException e) {
+                    sourceFailed(e);
+                    return;
+                }
+                if (n == 0) {
+                    if (unflushed) {
+                        unflushed = false;
+                        out.flush();
+                        continue;
+                    }
+                    source.whenReadable(end.position(), wake);
+                    return;
+                }
+                if (n > 0) {
+                    sourceFailed(new IOException("cached body is longer than the " + end.position()
+                            + " bytes announced"));
+                    return;
+                }
+                part++;
+                continue;
+            }
+            final Span span = (Span) p;
+            if (done == span.count()) {
+                part++;
+                done = 0;
+                continue;
+            }
+            if (buffer == null && !acquireBuffer()) {
+                if (!response.isCommitted()) {
+                    out.flush(); // the client sees its response begin while it waits its turn
+                }
+                return; // queued for a buffer: the budget wakes us
+            }
+            final long position = span.position() + done;
+            buffer.clear().limit((int) Math.min(buffer.capacity(), span.count() - done));
+            final int n;
+            try {
+                n = source.readNow(position, buffer);
+            } catch (final IOException e) {
+                sourceFailed(e);
+                return;
+            }
+            if (n < 0) {
+                if (span.count() != Long.MAX_VALUE) {
+                    // the store promised `count` bytes: never end a short body cleanly
+                    sourceFailed(new IOException("cached body ended after " + done + " of " + span.count()));
+                    return;
+                }
+                part++;
+                done = 0;
+                continue;
+            }
+            if (n == 0) {
+                if (unflushed) {
+                    unflushed = false;
+                    out.flush(); // caught up with the download: send what the container holds
+                    continue;
+                }
+                releaseBuffer(); // wait holding no buffer
+                source.whenReadable(position, wake);
+                return;
+            }
+            buffer.flip();
+            writePending = true;
+            if (direct) {
+                DirectOutput.write(out, buffer);
+            } else {
+                out.write(buffer.array(), buffer.arrayOffset(), n);
+            }
+            unflushed = true;
+            done += n;
+            written += n;
+        }
+    }
+
+    /** Takes a buffer, or queues for one; false when queued. */
+    private boolean acquireBuffer() {
+        if (queued) {
+            final ByteBuffer handed = granted.getAndSet(null);
+            if (handed == null) {
+                return false; // still waiting our turn
+            }
+            queued = false;
+            buffer = handed;
+            return true;
+        }
+        buffer = budget.tryAcquire();
+        if (buffer != null) {
+            return true;
+        }
+        queued = true;
+        budget.whenAvailable(b -> {
+            granted.set(b);
+            if (finished.get()) {
+                final ByteBuffer late = granted.getAndSet(null); // finish may have looked before we set it
+                if (late != null) {
+                    budget.release(late);
+                }
+                return;
+            }
+            dispatch();
+        });
+        return false;
+    }
+
+    private void releaseBuffer() {
+        if (buffer != null) {
+            budget.release(buffer);
+            buffer = null;
+        }
+    }
+
+    /** The cache could not give the body: a 502 if nothing was sent yet, else an aborted connection. */
+    private void sourceFailed(final IOException failure) throws IOException {
+        if (!response.isCommitted()) {
+            LOG.warn("{}: download failed before the response started: {}", url,
+                    failure.toString());
+            RequestRecord.mark(request, RequestOutcome.ERROR);
+            response.reset();
+            ProxyServlet.sendError(response, 502, "Download failed: " + ClientMessages.of(failure));
+            finish(true);
+            return;
+        }
+        LOG.warn("{}: cached body failed after {} bytes, aborting the client connection: {}",
+                url, written, failure.toString());
+        RequestRecord.mark(request, RequestOutcome.ERROR);
+        ClientConnectionAbort.abort(request, failure);
+        finish(false);
+    }
+
+    /** Ends the response once: gives the buffer back, closes the source, completes the request. */
+    private void finish(final boolean clean) {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        final ByteBuffer b = buffer;
+        buffer = null;
+        if (b != null) {
+            if (writePending && !clean) {
+                budget.discard(b); // the connection may still hold it
+            } else {
+                budget.release(b);
+            }
+        }
+        final ByteBuffer handed = granted.getAndSet(null);
+        if (handed != null) {
+            budget.release(handed);
+        }
+        source.close();
+        ProxyServlet.complete(request, context);
+    }
+}
