@@ -56,9 +56,15 @@ public class SlowClientsIT extends ProxyTestSupport {
 
         final List<Socket> stalled = new ArrayList<>();
         try {
-            // most stall on a cached file, some on a download in flight that they stop reading
+            // most stall on a cached file, some on a download in flight that they stop reading, and some on a
+            // response relayed without the cache (more of them than the web server's threads): each of these holds
+            // an upstream connection and a transfer thread, paced by its client
             for (int i = 0; i < STALLED; i++) {
-                stalled.add(stall(i % 10 == 0 ? "/fill.bin" : "/big.bin"));
+                if (i % 10 == 5) {
+                    stalled.add(stall("/big.bin", "no_cache"));
+                } else {
+                    stalled.add(stall(i % 10 == 0 ? "/fill.bin" : "/big.bin"));
+                }
             }
             awaitResponseHeads(stalled);
 
@@ -108,12 +114,17 @@ public class SlowClientsIT extends ProxyTestSupport {
         return answer.get(HANG_SECONDS, TimeUnit.SECONDS);
     }
 
-    /** A client that sends its request and then reads nothing, with a small receive window. */
     private Socket stall(final String path) throws IOException {
+        return stall(path, null);
+    }
+
+    /** A client that sends its request and then reads nothing, with a small receive window. */
+    private Socket stall(final String path, final String otaDirectives) throws IOException {
         final Socket socket = new Socket();
         socket.setReceiveBufferSize(4096);
         socket.connect(new InetSocketAddress("127.0.0.1", proxyPort()), 5_000);
         socket.getOutputStream().write(("GET " + origin.url(path) + " HTTP/1.1\r\nHost: 127.0.0.1:" + origin.port()
+                + (otaDirectives == null ? "" : "\r\nOTA-File-Cache-Control: " + otaDirectives)
                 + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         socket.getOutputStream().flush();
         return socket;

@@ -1,17 +1,16 @@
 package io.otaproxy.api.cache;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * A download of one key into the cache, shared by every request for that key. The request that opened it is
- * the leader: it fetches the response head from upstream and then either hands the body to the store with
- * {@link #begin} or gives up with {@link #abandon} (not a cacheable answer). From {@link #begin} on, the fill
- * belongs to the store, which copies upstream to disk on its own thread; every client, the leader included,
- * reads it through its own {@link FillReader} as bytes reach the disk.
+ * the leader: it fetches the response head from upstream and then either begins the fill with {@link #begin}
+ * or gives up with {@link #abandon} (not a cacheable answer). From {@link #begin} on, the leader pushes the body
+ * into the fill through its {@link Writer}, on a thread of its own: the store runs none of the caller's I/O. Every
+ * client, the leader included, reads the fill through its own {@link FillReader} as bytes reach the disk.
  */
 @ProviderType
 public interface Fill {
@@ -23,12 +22,18 @@ public interface Fill {
     boolean isLeader();
 
     /**
-     * Leader only: hands over the upstream body. The store reads it to the end on its own thread, verifies the
-     * length ({@code meta.length()}, or -1 when unknown) and the sha256 when {@code meta.fileSha256()} is set,
-     * and commits the entry only if both hold. {@code onAbort} is run if the store gives the body up (failure,
-     * or no reader left), so the caller can close the upstream connection.
+     * Leader only: the response head has arrived; the caller now pushes the body through the returned writer, from
+     * one thread at a time, and ends it with {@link Writer#complete} or {@link Writer#fail}. The store checks the
+     * length ({@code meta.length()}, or -1 when unknown) and the sha256 when {@code meta.fileSha256()} is set, and
+     * commits the entry only if both hold. {@code onAbort} (may be null) runs once if the store gives the fill up
+     * while the body is still coming (a failure, no reader left, the store stopping), so the caller can close its
+     * upstream connection at once; it runs on the thread that gave the fill up and must only close or signal,
+     * never block. When the fill was dropped before the leader came back (the store closing), the writer takes
+     * nothing and {@link #newReader} says why.
+     *
+     * @since 2.0
      */
-    void begin(EntryMeta meta, InputStream body, Runnable onAbort);
+    Writer begin(EntryMeta meta, Runnable onAbort);
 
     /** Leader only: upstream gave no cacheable answer; waiting joiners are released to fetch on their own. */
     void abandon();
@@ -61,6 +66,35 @@ public interface Fill {
 
     /** Opens a reader from the start of the body. Call only after the fill has begun. */
     FillReader newReader() throws IOException;
+
+    /**
+     * The leader's side of a begun fill: the upstream body, pushed in order. Calls come from one thread at a time.
+     * A writer that stops calling is failed by the store after a long silence, so no fill waits for it forever.
+     *
+     * @since 2.0
+     */
+    @ProviderType
+    interface Writer {
+
+        /**
+         * Appends {@code length} bytes of the body. While the fill hands its body to readers through memory (it
+         * stopped writing to disk) and they are behind, this waits for them: the slowest reader paces upstream.
+         *
+         * @return false when the fill takes no more bytes (failed, given up with no reader left, the store stopping):
+         *         stop reading upstream and close it
+         */
+        boolean append(byte[] bytes, int offset, int length);
+
+        /**
+         * The body ended: checks length and sha256, makes the entry durable and commits it.
+         *
+         * @return whether the body was accepted whole (committed, or relayed whole to its readers)
+         */
+        boolean complete();
+
+        /** Upstream failed before the end of the body: the fill fails, its readers get {@code cause}. */
+        void fail(IOException cause);
+    }
 
     /** A client's view of the body of a fill. */
     @ProviderType

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,9 +35,9 @@ import org.slf4j.LoggerFactory;
  * orderly close. The component opens one per configured directory and closes it on a change of directory or on
  * stop. It also reports its own size ({@link CacheUsage}) exactly, from the index and the fills' temp bytes.
  *
- * <p>Threads: one cached pool of fill writers (a writer blocks on upstream for the whole download, so they are
- * not pooled down to a fixed few), and one maintenance thread that runs the start-up scan, then every flush
- * interval writes access times, drops leaders that never began, deletes what relayed fills left, evicts when space
+ * <p>Threads: none for downloads (a fill's leader pushes the body on its own thread, see {@link FillWriter}), and
+ * one maintenance thread that runs the start-up scan, then every flush interval writes access times, drops leaders
+ * that never began and fails fills whose writer went silent, deletes what relayed fills left, evicts when space
  * is short, and compacts the journal when due. A commit also asks the maintenance thread for an eviction check,
  * so the cache does not overshoot its cap for a whole interval. A hit does none of this: it reads the in-memory
  * index and queues its access time.
@@ -72,7 +71,6 @@ final class FileCacheStore implements CacheStore, CacheUsage {
     /** Fills that ended without a commit and whose temp file a reader may still hold. */
     private final Set<InFlightFill> draining = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean evictionQueued = new AtomicBoolean();
-    private final ExecutorService writers = Executors.newCachedThreadPool(new DaemonThreads("ota-proxy-cache-fill"));
     private final ScheduledExecutorService maintenance =
             Executors.newSingleThreadScheduledExecutor(new DaemonThreads("ota-proxy-cache-maintenance"));
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -111,7 +109,6 @@ final class FileCacheStore implements CacheStore, CacheUsage {
         try {
             store.start();
         } catch (final IOException | RuntimeException e) {
-            store.writers.shutdownNow();
             store.maintenance.shutdownNow();
             throw e;
         }
@@ -272,13 +269,8 @@ final class FileCacheStore implements CacheStore, CacheUsage {
                 LOG.warn("Failed the fill of {} at shutdown after {} bytes", f.key(), f.bytesOnDisk());
             }
         }
-        writers.shutdown();
         maintenance.shutdown();
         try {
-            if (!writers.awaitTermination(2, TimeUnit.SECONDS)) {
-                writers.shutdownNow(); // a writer stuck in an upstream read: interrupting it is all we can do
-                writers.awaitTermination(1, TimeUnit.SECONDS);
-            }
             maintenance.awaitTermination(5, TimeUnit.SECONDS);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -403,6 +395,7 @@ final class FileCacheStore implements CacheStore, CacheUsage {
             if (f.abandonIfStale(now, tunables.beginTimeoutMillis())) {
                 LOG.warn("Dropped the fill of {}: its leader neither began nor abandoned it", f.key());
             }
+            f.failIfWriterSilent(TimeUnit.MILLISECONDS.toNanos(tunables.writerSilenceMillis()));
         }
     }
 
@@ -478,16 +471,6 @@ final class FileCacheStore implements CacheStore, CacheUsage {
                 StoreLayout.ensureDirectory(tempFile.getParent());
                 return sinks.create(tempFile);
             }
-        }
-
-        @Override
-        public void startWriter(final FillWriter writer) {
-            writers.execute(writer);
-        }
-
-        @Override
-        public int chunkBytes() {
-            return tunables.chunkBytes();
         }
 
         @Override

@@ -1,7 +1,6 @@
 package io.otaproxy.cache.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.otaproxy.api.cache.EntryMeta;
@@ -38,9 +37,9 @@ final class FillHandle implements Fill {
     }
 
     @Override
-    public void begin(final EntryMeta meta, final InputStream body, final Runnable onAbort) {
+    public Writer begin(final EntryMeta meta, final Runnable onAbort) {
         requireLeader("begin");
-        fill.begin(meta, body, onAbort);
+        return fill.begin(meta, onAbort);
     }
 
     @Override

@@ -14,12 +14,6 @@ interface FillHost {
     /** Creates the temp file and opens it for the writer (the disk seam; see {@link FillSink}). */
     FillSink openSink(Path tempFile) throws IOException;
 
-    /** Runs the writer on the store's fill threads; throws RejectedExecutionException when the store stops. */
-    void startWriter(FillWriter writer);
-
-    /** Bytes read from upstream per step. */
-    int chunkBytes();
-
     /** The most bytes a fill that stopped writing to disk holds in memory for its readers. */
     int relayWindowBytes();
 

@@ -1,70 +1,78 @@
 package io.otaproxy.cache.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 import io.otaproxy.api.cache.EntryMeta;
+import io.otaproxy.api.cache.Fill;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Copies one upstream body into its temp file on a store thread: large reads, a write, the hash updated from the
- * same buffer (never a second pass over the file), progress published after every write. At the end it checks
- * length and sha256, forces the file to disk and hands it to the store for the commit.
+ * Takes one upstream body, pushed by the leader's thread, into its temp file: each chunk is hashed, written and
+ * published as it comes (never a second pass over the file). At the end it checks length and sha256, forces the
+ * file to disk and hands it to the store for the commit. The store owns no thread for this: the caller's thread,
+ * which reads upstream, does the writes, so a download costs one thread, the caller's.
  *
  * <p>Before every write it asks whether the disk may still be written (not above the hard limit); when it may
  * not, or when a write fails (ENOSPC, EIO, anything), it stops writing and hands the rest of the body to the
  * readers through the fill's memory window, still counting and hashing it: the same checks decide whether the
  * last byte is ever released. Nothing of such a fill is committed.
+ *
+ * <p>Whatever goes wrong inside a call fails the fill, an {@link Error} as much as a RuntimeException: a fill left
+ * BEGUN would keep its readers waiting and have new requests join it. The fill is failed before anything else,
+ * as logging may need memory an OutOfMemoryError did not leave; a VirtualMachineError is then rethrown to the
+ * caller, whose thread should hear of it.
  */
-final class FillWriter implements Runnable {
+final class FillWriter implements Fill.Writer {
 
     private static final Logger LOG = LoggerFactory.getLogger(FillWriter.class);
 
     private final InFlightFill fill;
     private final EntryMeta meta;
-    private final InputStream body;
     private final FillSink out;
     private final FillHost host;
+    private final MessageDigest digest;
+
+    // touched by the caller's thread only (one call at a time), and by the watchdog through `calls`
+    private boolean toDisk;
+    private long total;
+    private boolean ended;
+    private volatile int calls; // calls in progress: 0 or 1
+    private volatile long lastCallNanos = System.nanoTime();
 
     /** @param out the temp file, or null when it could not be created (the fill relays from the first byte) */
-    FillWriter(final InFlightFill fill, final EntryMeta meta, final InputStream body, final FillSink out,
-            final FillHost host) {
+    FillWriter(final InFlightFill fill, final EntryMeta meta, final FillSink out, final FillHost host) {
         this.fill = fill;
         this.meta = meta;
-        this.body = body;
         this.out = out;
         this.host = host;
+        this.toDisk = out != null;
+        this.digest = verifiable(meta) ? sha256() : null;
     }
 
-    /**
-     * Whatever ends the copy unexpectedly fails the fill, an {@link Error} as much as a RuntimeException: a fill
-     * left BEGUN would keep its readers waiting with no timeout and have new requests join it. The fill is failed
-     * before anything else, as logging may need memory an OutOfMemoryError did not leave. A VirtualMachineError
-     * is rethrown once the fill is failed and its files closed: the JVM itself is in trouble, and the thread's
-     * handler should hear of it. Any other Error (an AssertionError, a LinkageError, a library's own) ends here,
-     * like a RuntimeException, as the failure of this one fill.
-     */
-    @Override
-    public void run() {
-        try {
-            copyVerifyCommit();
-        } catch (final Throwable e) {
-            fill.fail(new IOException("Unexpected failure: " + e, e), true);
-            LOG.error("Fill of {} failed unexpectedly", fill.key(), e);
-            if (e instanceof VirtualMachineError vme) {
-                throw vme;
+    /** A writer for a fill that was dropped before its leader came back: it takes nothing. */
+    static Fill.Writer dropped() {
+        return new Fill.Writer() {
+            @Override
+            public boolean append(final byte[] bytes, final int offset, final int length) {
+                return false;
             }
-        } finally {
-            InFlightFill.closeQuietly(out);
-            InFlightFill.closeQuietly(body);
-            fill.writerFinished();
-        }
+
+            @Override
+            public boolean complete() {
+                return false;
+            }
+
+            @Override
+            public void fail(final IOException cause) {
+                // nothing to fail
+            }
+        };
     }
 
     /**
@@ -76,71 +84,163 @@ final class FillWriter implements Runnable {
                 && (meta.contentEncoding() == null || "identity".equalsIgnoreCase(meta.contentEncoding()));
     }
 
-    private void copyVerifyCommit() {
-        final String key = fill.key();
-        final long expected = meta.length();
-        final MessageDigest digest = verifiable(meta) ? sha256() : null;
-        // a known small body needs no full-size chunk: most files of an OTA image are a few KiB
-        final byte[] chunk = new byte[(int) (expected >= 0 ? Math.min(host.chunkBytes(), Math.max(expected + 1, 4096))
-                : host.chunkBytes())];
-        final ByteBuffer chunkBuffer = ByteBuffer.wrap(chunk);
-        boolean toDisk = out != null;
-        long total = 0;
-        while (true) {
-            if (!fill.isRunning()) {
-                return; // aborted: every reader left, or the store is stopping
-            }
-            final int n;
-            try {
-                n = body.read(chunk);
-            } catch (final IOException e) {
-                if (fill.fail(new IOException("Upstream failed after " + total + " bytes: " + e.getMessage(), e),
-                        true)) {
-                    LOG.info("Fill of {} failed after {} bytes: upstream {}", key, total, e.toString());
-                    host.upstreamFailed(key, "upstream failed after " + total + " bytes: " + e.getMessage());
-                }
-                return;
-            }
-            if (n < 0) {
-                InFlightFill.closeQuietly(body); // upstream is done with: its connection goes back before any fsync
-                break;
-            }
-            if (expected >= 0 && total + n > expected) {
-                integrityFailure("length", expected, "more than " + expected + " bytes");
-                return;
-            }
-            if (digest != null) {
-                digest.update(chunk, 0, n);
-            }
-            if (toDisk) {
-                toDisk = write(chunkBuffer, n, total);
-                if (toDisk) {
-                    total += n;
-                    fill.published(total);
-                    continue;
-                }
-            }
-            if (!fill.relay(chunk, n)) {
-                return; // failed meanwhile, or no reader is left to serve
-            }
-            total += n;
+    @Override
+    public boolean append(final byte[] bytes, final int offset, final int length) {
+        if (!enter()) {
+            return false;
         }
+        try {
+            return take(bytes, offset, length);
+        } catch (final Throwable e) {
+            died(e);
+            return false;
+        } finally {
+            leave();
+        }
+    }
+
+    @Override
+    public boolean complete() {
+        if (!enter()) {
+            return false;
+        }
+        try {
+            final boolean accepted = verifyAndCommit();
+            end();
+            return accepted;
+        } catch (final Throwable e) {
+            died(e);
+            return false;
+        } finally {
+            leave();
+        }
+    }
+
+    @Override
+    public void fail(final IOException cause) {
+        if (!enter()) {
+            return;
+        }
+        try {
+            if (fill.fail(new IOException("Upstream failed after " + total + " bytes: " + cause.getMessage(), cause),
+                    true)) {
+                LOG.info("Fill of {} failed after {} bytes: upstream {}", fill.key(), total, cause.toString());
+                host.upstreamFailed(fill.key(), "upstream failed after " + total + " bytes: " + cause.getMessage());
+            }
+            end();
+        } finally {
+            leave();
+        }
+    }
+
+    /**
+     * Watchdog: whether the caller has been silent, with no call in progress, for at least {@code nanos}. A caller
+     * waiting for upstream is silent; one paced by slow readers is inside {@link #append}.
+     */
+    boolean silentFor(final long nanos) {
+        return !ended && calls == 0 && System.nanoTime() - lastCallNanos >= nanos;
+    }
+
+    /** Watchdog: the caller went silent; the fill fails so its readers and joiners are released. */
+    void abandonSilent(final String why) {
+        if (fill.fail(new IOException("The download stalled: " + why), false)) {
+            LOG.warn("Fill of {} failed after {} bytes: {}", fill.key(), total, why);
+            host.upstreamFailed(fill.key(), why);
+        }
+        // not end(): a late call of the caller finds the fill failed and ends it; the temp file goes with the sweep
+        fill.writerFinished();
+    }
+
+    private boolean enter() {
+        if (ended) {
+            return false;
+        }
+        calls = 1;
+        lastCallNanos = System.nanoTime();
+        return true;
+    }
+
+    private void leave() {
+        lastCallNanos = System.nanoTime();
+        calls = 0;
+    }
+
+    /** Once, whichever way the body ends: closes the temp file and tells the fill no more bytes come. */
+    private void end() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        InFlightFill.closeQuietly(out);
+        fill.writerFinished();
+    }
+
+    private void died(final Throwable e) {
+        fill.fail(new IOException("Unexpected failure: " + e, e), true);
+        end();
+        LOG.error("Fill of {} failed unexpectedly", fill.key(), e);
+        if (e instanceof VirtualMachineError vme) {
+            throw vme;
+        }
+    }
+
+    private boolean take(final byte[] bytes, final int offset, final int length) {
+        if (!fill.isRunning()) {
+            end(); // aborted: every reader left, or the store is stopping
+            return false;
+        }
+        final long expected = meta.length();
+        if (expected >= 0 && total + length > expected) {
+            integrityFailure("length", expected, "more than " + expected + " bytes");
+            end();
+            return false;
+        }
+        if (digest != null) {
+            digest.update(bytes, offset, length);
+        }
+        if (toDisk) {
+            toDisk = write(ByteBuffer.wrap(bytes, offset, length));
+            if (toDisk) {
+                total += length;
+                fill.published(total);
+                return true;
+            }
+        }
+        if (!fill.relay(bytes, offset, length)) {
+            end(); // failed meanwhile, or no reader is left to serve
+            return false;
+        }
+        total += length;
+        return true;
+    }
+
+    private boolean verifyAndCommit() {
+        if (!fill.isRunning()) {
+            return false;
+        }
+        final long expected = meta.length();
         if (expected >= 0 && total != expected) {
             integrityFailure("length", expected, total);
-            return;
+            return false;
         }
         if (digest != null) {
             final String actual = HexFormat.of().formatHex(digest.digest());
             if (!actual.equalsIgnoreCase(meta.fileSha256())) {
                 integrityFailure("sha256", meta.fileSha256(), actual);
-                return;
+                return false;
             }
         }
         if (!toDisk) {
             fill.relayed(total);
-        } else if (fill.verified(total) && makeDurable(total)) {
+            return true;
+        }
+        if (!fill.verified(total)) {
+            return false;
+        }
+        if (makeDurable()) {
             host.commit(fill, meta.withLength(total)); // the readers have every byte already: nobody waits for this
         }
+        return true;
     }
 
     /**
@@ -148,14 +248,13 @@ final class FillWriter implements Runnable {
      *
      * @return whether the chunk is on disk; false once the fill has stopped writing to disk
      */
-    private boolean write(final ByteBuffer chunkBuffer, final int n, final long total) {
+    private boolean write(final ByteBuffer chunk) {
         if (!host.diskWritable()) {
             fill.stopWriting(total, "the disk is above its hard limit");
             return false;
         }
         try {
-            chunkBuffer.clear().limit(n);
-            out.write(chunkBuffer);
+            out.write(chunk);
             return true;
         } catch (final IOException e) {
             // any part of this chunk that reached the file is ignored: readers get all of it from memory
@@ -170,7 +269,7 @@ final class FillWriter implements Runnable {
      * file with a zero-filled tail. If that fails, the bytes are all in the temp file (and in the page cache) and
      * readers get them from there; the fill is just not committed.
      */
-    private boolean makeDurable(final long total) {
+    private boolean makeDurable() {
         try {
             out.force();
             out.close();

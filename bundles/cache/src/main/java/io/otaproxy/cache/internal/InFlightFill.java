@@ -1,7 +1,6 @@
 package io.otaproxy.cache.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +13,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
@@ -78,6 +76,7 @@ final class InFlightFill {
     private Path readPath; // where new readers open the body: the temp file, then the data file after the rename
     private IOException failure;
     private Runnable onAbort;
+    private FillWriter writer; // guarded by lock: set at begin
     private boolean writerDone;
     private RelayWindow window; // set when writing to disk stopped
     private long relayedLength;
@@ -204,12 +203,16 @@ final class InFlightFill {
 
     // ---- leader
 
-    void begin(final EntryMeta m, final InputStream body, final Runnable abortAction) {
+    /**
+     * NEW → BEGUN: the leader's response head has arrived; the returned writer takes the body. A fill dropped
+     * before the leader came back (stale, or the store closed) gets a writer that takes nothing; the leader's
+     * {@link #newReader} says why.
+     */
+    io.otaproxy.api.cache.Fill.Writer begin(final EntryMeta m, final Runnable abortAction) {
         Objects.requireNonNull(m, "meta");
-        Objects.requireNonNull(body, "body");
         FillSink out = null;
         IOException openFailure = null;
-        boolean begun = false;
+        final FillWriter begun;
         lock.lock();
         try {
             if (state == State.NEW) {
@@ -234,33 +237,47 @@ final class InFlightFill {
                 if (openFailure != null) {
                     startRelaying(0);
                 }
-                begun = true;
+                begun = new FillWriter(this, m, out, host);
+                writer = begun;
                 signal();
             } else if (state != State.ABANDONED) {
                 throw new IllegalStateException("Fill of " + key + " already begun");
+            } else {
+                begun = null;
             }
         } finally {
             unlock();
         }
-        if (!begun) {
-            // the fill was dropped (stale, or the store closed) before the leader came back; its newReader says so
-            closeQuietly(body);
-            runQuietly(abortAction);
-            return;
+        if (begun == null) {
+            return FillWriter.dropped(); // the caller still holds its body and may relay it: no abort here
         }
         if (openFailure != null) {
             host.writeFailed("Cannot create a temp file for " + key, openFailure);
             LOG.warn("Fill of {} relays its body without caching it: cannot create its temp file ({})", key,
                     openFailure.toString());
         }
+        return begun;
+    }
+
+    /**
+     * Watchdog: fails the fill if its leader's writer has been silent, with no call in progress, for
+     * {@code nanos}: a leader that went away without ending the body must not keep readers waiting forever.
+     *
+     * @return whether it failed the fill
+     */
+    boolean failIfWriterSilent(final long nanos) {
+        final FillWriter w;
+        lock.lock();
         try {
-            host.startWriter(new FillWriter(this, m, body, out, host));
-        } catch (final RejectedExecutionException e) {
-            closeQuietly(out);
-            closeQuietly(body);
-            fail(new IOException("The cache store is stopping"), false);
-            writerFinished();
+            w = state == State.BEGUN || state == State.RELAYING ? writer : null;
+        } finally {
+            unlock();
         }
+        if (w == null || !w.silentFor(nanos)) {
+            return false;
+        }
+        w.abandonSilent("no bytes from the leader for " + TimeUnit.NANOSECONDS.toSeconds(nanos) + " s");
+        return true;
     }
 
     /** Leader: gives the fill up before it began; joiners are released. */
@@ -602,7 +619,7 @@ final class InFlightFill {
      *
      * @return false if the fill ended meanwhile (failed, or every reader left): stop reading upstream
      */
-    boolean relay(final byte[] chunk, final int length) {
+    boolean relay(final byte[] chunk, final int start, final int length) {
         int offset = 0;
         String abandonedBecause = null;
         lock.lock();
@@ -621,7 +638,7 @@ final class InFlightFill {
                     // store's budget, which other fills may be waiting for
                     window.discardBefore(floor);
                 }
-                final int n = window.appendUpTo(chunk, offset, length - offset);
+                final int n = window.appendUpTo(chunk, start + offset, length - offset);
                 if (n > 0) {
                     offset += n;
                     signal();

@@ -6,7 +6,9 @@ package io.otaproxy.cache.internal;
  * @param graceMillis         how long running fills may finish when the store closes before they are failed
  * @param beginTimeoutMillis  how long a leader may take to begin or abandon before its fill is dropped
  * @param flushIntervalMillis how often access times go to the journal, stale fills are swept and space is checked
- * @param chunkBytes          bytes read from upstream per step; large, so a fast upstream costs few syscalls
+ * @param writerSilenceMillis how long a begun fill's writer may go without a call before the fill is failed: a
+ *                            leader that went away without ending its body must not hold readers forever; far
+ *                            longer than any upstream read timeout, so it only ever catches a lost writer
  * @param relayWindowBytes    memory per fill that stopped writing to disk, holding the bytes its readers have not
  *                            all read yet; 4 MiB is a few seconds of a fast download, enough that readers of
  *                            similar speed never wait on each other, and small enough for a few dozen at once on
@@ -17,35 +19,39 @@ package io.otaproxy.cache.internal;
  * @param writeRetryMillis    after a disk write failed, how long no new fill is started (new requests are
  *                            relayed); then caching is tried again by itself
  */
-record StoreTunables(long graceMillis, long beginTimeoutMillis, long flushIntervalMillis, int chunkBytes,
+record StoreTunables(long graceMillis, long beginTimeoutMillis, long flushIntervalMillis, long writerSilenceMillis,
         int relayWindowBytes, long relayBudgetBytes, long writeRetryMillis) {
 
-    static final StoreTunables DEFAULTS = new StoreTunables(10_000, 60_000, 2_000, 128 * 1024, 4 << 20, 16L << 20,
+    static final StoreTunables DEFAULTS = new StoreTunables(10_000, 60_000, 2_000, 600_000, 4 << 20, 16L << 20,
             10_000);
 
-    StoreTunables(final long graceMillis, final long beginTimeoutMillis, final long flushIntervalMillis,
-            final int chunkBytes) {
-        this(graceMillis, beginTimeoutMillis, flushIntervalMillis, chunkBytes, DEFAULTS.relayWindowBytes(),
-                DEFAULTS.relayBudgetBytes(), DEFAULTS.writeRetryMillis());
+    StoreTunables(final long graceMillis, final long beginTimeoutMillis, final long flushIntervalMillis) {
+        this(graceMillis, beginTimeoutMillis, flushIntervalMillis, DEFAULTS.writerSilenceMillis(),
+                DEFAULTS.relayWindowBytes(), DEFAULTS.relayBudgetBytes(), DEFAULTS.writeRetryMillis());
     }
 
     StoreTunables withRelayWindow(final int bytes) {
-        return new StoreTunables(graceMillis, beginTimeoutMillis, flushIntervalMillis, chunkBytes, bytes,
+        return new StoreTunables(graceMillis, beginTimeoutMillis, flushIntervalMillis, writerSilenceMillis, bytes,
                 relayBudgetBytes, writeRetryMillis);
     }
 
     StoreTunables withRelayBudget(final long bytes) {
-        return new StoreTunables(graceMillis, beginTimeoutMillis, flushIntervalMillis, chunkBytes, relayWindowBytes,
+        return new StoreTunables(graceMillis, beginTimeoutMillis, flushIntervalMillis, writerSilenceMillis, relayWindowBytes,
                 bytes, writeRetryMillis);
     }
 
     StoreTunables withWriteRetry(final long millis) {
-        return new StoreTunables(graceMillis, beginTimeoutMillis, flushIntervalMillis, chunkBytes, relayWindowBytes,
+        return new StoreTunables(graceMillis, beginTimeoutMillis, flushIntervalMillis, writerSilenceMillis, relayWindowBytes,
                 relayBudgetBytes, millis);
     }
 
+    StoreTunables withWriterSilence(final long millis) {
+        return new StoreTunables(graceMillis, beginTimeoutMillis, flushIntervalMillis, millis, relayWindowBytes,
+                relayBudgetBytes, writeRetryMillis);
+    }
+
     StoreTunables withFlushInterval(final long millis) {
-        return new StoreTunables(graceMillis, beginTimeoutMillis, millis, chunkBytes, relayWindowBytes,
+        return new StoreTunables(graceMillis, beginTimeoutMillis, millis, writerSilenceMillis, relayWindowBytes,
                 relayBudgetBytes, writeRetryMillis);
     }
 }

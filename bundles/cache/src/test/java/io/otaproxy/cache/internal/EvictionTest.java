@@ -72,7 +72,7 @@ public class EvictionTest {
         final byte[] body = bytes(size, n);
         final Fill f = store.fill(key(n));
         assertTrue(f.isLeader());
-        f.begin(new EntryMeta(body.length, null, null, sha256(body), null), new ByteArrayInputStream(body), null);
+        Pump.begin(f, new EntryMeta(body.length, null, null, sha256(body), null), new ByteArrayInputStream(body), null);
         try (Fill.FillReader r = f.newReader()) {
             assertArrayEquals(body, TestData.readAll(r));
         }
@@ -141,7 +141,7 @@ public class EvictionTest {
         clock.advance(1_000);
         final byte[] body = bytes(SIZE, 90);
         final Fill leader = store.fill(key(90));
-        leader.begin(new EntryMeta(body.length, null, null, sha256(body), null), new ByteArrayInputStream(body),
+        Pump.begin(leader, new EntryMeta(body.length, null, null, sha256(body), null), new ByteArrayInputStream(body),
                 null);
         store.awaitCommits(); // a small body: an entry before the leader's client opens it
         commit(91); // over the cap, and entry 90 is the least recently used
@@ -237,7 +237,7 @@ public class EvictionTest {
         store.useEvictionPolicy(OrderPolicy.lru());
         final byte[] body = bytes(SIZE, 7);
         final Fill f = store.fill(key(7));
-        f.begin(new EntryMeta(SIZE, null, null, null, null), new ByteArrayInputStream(body), null);
+        Pump.begin(f, new EntryMeta(SIZE, null, null, null, null), new ByteArrayInputStream(body), null);
         final Fill.FillReader slow = f.newReader();
         TestData.await("committed", 5_000, () -> store.find(key(7)) != null);
         monitor.cap(1);
@@ -387,7 +387,7 @@ public class EvictionTest {
         assertEquals(SIZE, store.usedBytes());
         final ControlledBody body = new ControlledBody();
         final Fill f = store.fill(key(1));
-        f.begin(new EntryMeta(3000, null, null, null, null), body, null);
+        Pump.begin(f, new EntryMeta(3000, null, null, null, null), body, null);
         final Fill.FillReader r = f.newReader();
         body.feed(bytes(1000, 1));
         TestData.await("1000 bytes in the temp file", 5_000, () -> store.usedBytes() == SIZE + 1000);

@@ -62,7 +62,7 @@ public class FileCacheStoreTest {
             throws Exception {
         final Fill f = store.fill(key);
         assertTrue(f.isLeader());
-        f.begin(meta, new ByteArrayInputStream(body), null);
+        Pump.begin(f, meta, new ByteArrayInputStream(body), null);
         try (Fill.FillReader r = f.newReader()) {
             assertArrayEquals(body, readAll(r));
         }
@@ -238,14 +238,14 @@ public class FileCacheStoreTest {
     public void accessTimesAreWrittenLazilyAndSurviveARestart() throws Exception {
         store.close();
         final TestData.ManualClock clock = new TestData.ManualClock();
-        store = TestData.open(dir, new StoreTunables(1000, 60_000, 60_000, 8192), false, () -> null, clock);
+        store = TestData.open(dir, new StoreTunables(1000, 60_000, 60_000), false, () -> null, clock);
         final byte[] body = bytes(10, 9);
         commit(store, key(9), body, new EntryMeta(body.length, null, null, null, null));
         final long committedAt = clock.getAsLong();
         clock.advance(5_000);
         store.find(key(9));
         store.close(); // flushes accesses
-        store = TestData.open(dir, new StoreTunables(1000, 60_000, 60_000, 8192), false, () -> null, clock);
+        store = TestData.open(dir, new StoreTunables(1000, 60_000, 60_000), false, () -> null, clock);
         final RecordingPolicy policy = new RecordingPolicy();
         store.useEvictionPolicy(policy);
         assertEquals(Long.valueOf(committedAt + 5_000), policy.lastAccess.get(key(9)));

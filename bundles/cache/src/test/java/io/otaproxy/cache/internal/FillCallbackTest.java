@@ -60,7 +60,7 @@ public class FillCallbackTest {
         assertEquals("not before the leader begins", 1, called.getCount());
         assertFalse(joiner.isBegun());
         final byte[] src = bytes(10, 71);
-        leader.begin(meta(src), new java.io.ByteArrayInputStream(src), null);
+        Pump.begin(leader, meta(src), new java.io.ByteArrayInputStream(src), null);
         assertTrue(called.await(5, TimeUnit.SECONDS));
         assertTrue(joiner.isBegun());
         // one that asks after the begin is called at once, on its own thread
@@ -86,7 +86,7 @@ public class FillCallbackTest {
         final byte[] src = bytes(300_000, 73);
         final ControlledBody body = new ControlledBody();
         final Fill f = store.fill(key(73));
-        f.begin(meta(src), body, null);
+        Pump.begin(f, meta(src), body, null);
         final Fill.FillReader reader = f.newReader();
         final ByteBuffer buffer = ByteBuffer.allocate(8192);
         assertEquals("nothing yet, and no waiting", 0, reader.readNow(0, buffer));
@@ -133,7 +133,7 @@ public class FillCallbackTest {
         final byte[] src = bytes(50_000, 74);
         final ControlledBody body = new ControlledBody();
         final Fill f = store.fill(key(74));
-        f.begin(new EntryMeta(src.length, null, null, null, null), body, null);
+        Pump.begin(f, new EntryMeta(src.length, null, null, null, null), body, null);
         final Fill.FillReader reader = f.newReader();
         final CountDownLatch called = new CountDownLatch(1);
         reader.whenReadable(0, called::countDown);

@@ -76,7 +76,7 @@ public class FillTest {
         final ControlledBody body = new ControlledBody();
         final Fill leader = store.fill(k);
         assertTrue(leader.isLeader());
-        leader.begin(meta(src), body, null);
+        Pump.begin(leader, meta(src), body, null);
 
         final List<AtomicLong> progress = new ArrayList<>();
         final List<Future<byte[]>> results = new ArrayList<>();
@@ -116,7 +116,7 @@ public class FillTest {
         final String k = key(2);
         final ControlledBody body = new ControlledBody();
         final Fill f = store.fill(k);
-        f.begin(new EntryMeta(src.length, null, null, null, null), body, null);
+        Pump.begin(f, new EntryMeta(src.length, null, null, null, null), body, null);
         final Fill.FillReader reader = f.newReader();
         body.feed(src); // every byte is upstream, but the end is not known yet
 
@@ -148,7 +148,7 @@ public class FillTest {
         final ControlledBody body = new ControlledBody();
         final Fill f = store.fill(k);
         final AtomicBoolean aborted = new AtomicBoolean();
-        f.begin(new EntryMeta(src.length, null, null, sha256(bytes(1000, 4)), null), body,
+        Pump.begin(f, new EntryMeta(src.length, null, null, sha256(bytes(1000, 4)), null), body,
                 () -> aborted.set(true));
         final Fill.FillReader reader = f.newReader();
         body.feed(src);
@@ -179,7 +179,7 @@ public class FillTest {
         final ControlledBody body = new ControlledBody();
         final Fill f = store.fill(k);
         final AtomicBoolean aborted = new AtomicBoolean();
-        f.begin(meta(src), body, () -> aborted.set(true));
+        Pump.begin(f, meta(src), body, () -> aborted.set(true));
         final Fill joiner = store.fill(k);
         assertTrue(joiner.awaitBegun(1_000));
         final AtomicLong p1 = new AtomicLong();
@@ -219,7 +219,7 @@ public class FillTest {
         final byte[] src = bytes(actualLength, 6);
         final String k = key(6);
         final Fill f = store.fill(k);
-        f.begin(new EntryMeta(1000, null, null, null, null), new ControlledBody().feed(src).end(), null);
+        Pump.begin(f, new EntryMeta(1000, null, null, null, null), new ControlledBody().feed(src).end(), null);
         try (Fill.FillReader reader = f.newReader()) { // the fill may already have failed here: fine too
             readAll(reader);
             fail("a body of the wrong length must fail");
@@ -235,7 +235,7 @@ public class FillTest {
         final byte[] src = bytes(70_000, 7);
         final String k = key(7);
         final Fill f = store.fill(k);
-        f.begin(new EntryMeta(-1, "text/plain", null, null, null), new ControlledBody().feed(src).end(), null);
+        Pump.begin(f, new EntryMeta(-1, "text/plain", null, null, null), new ControlledBody().feed(src).end(), null);
         try (Fill.FillReader reader = f.newReader()) {
             assertArrayEquals(src, readAll(reader));
         }
@@ -249,7 +249,7 @@ public class FillTest {
         for (final long announced : new long[] {0, -1}) {
             final String k = key(announced == 0 ? 8 : 9);
             final Fill f = store.fill(k);
-            f.begin(new EntryMeta(announced, null, null, sha256(new byte[0]), null), new ControlledBody().end(),
+            Pump.begin(f, new EntryMeta(announced, null, null, sha256(new byte[0]), null), new ControlledBody().end(),
                     null);
             try (Fill.FillReader reader = f.newReader()) {
                 assertEquals(0, readAll(reader).length);
@@ -316,7 +316,7 @@ public class FillTest {
     public void leaderThatNeverBeginsIsDropped() throws Exception {
         store.close();
         final TestData.ManualClock clock = new TestData.ManualClock();
-        store = TestData.open(dir, new StoreTunables(1_000, 60_000, 60_000, 8192), false, () -> null, clock);
+        store = TestData.open(dir, new StoreTunables(1_000, 60_000, 60_000), false, () -> null, clock);
         final String k = key(13);
         final Fill leader = store.fill(k);
         final Fill joiner = store.fill(k);
@@ -335,7 +335,7 @@ public class FillTest {
         clock.advance(61_000);
         assertTrue(store.fill(k).isLeader());
         final Fill.FillReader r;
-        leader.begin(new EntryMeta(1, null, null, null, null), new ControlledBody(), null); // too late
+        Pump.begin(leader, new EntryMeta(1, null, null, null, null), new ControlledBody(), null); // too late
         try {
             r = leader.newReader();
             r.close();
@@ -352,7 +352,7 @@ public class FillTest {
         final ControlledBody body = new ControlledBody();
         final AtomicBoolean aborted = new AtomicBoolean();
         final Fill f = store.fill(k);
-        f.begin(meta(src), body, () -> {
+        Pump.begin(f, meta(src), body, () -> {
             aborted.set(true);
             body.fail("closed by onAbort"); // as closing the upstream connection would
         });
@@ -371,7 +371,7 @@ public class FillTest {
         final ControlledBody body2 = new ControlledBody();
         final AtomicBoolean aborted2 = new AtomicBoolean();
         final Fill f2 = store.fill(k2);
-        f2.begin(meta(src), body2, () -> aborted2.set(true));
+        Pump.begin(f2, meta(src), body2, () -> aborted2.set(true));
         f2.newReader().close();
         body2.feed(src).end();
         await("committed without readers", 5_000, () -> store.find(k2) != null);
@@ -386,7 +386,7 @@ public class FillTest {
         final ControlledBody body = new ControlledBody();
         final AtomicBoolean aborted = new AtomicBoolean();
         final Fill leader = store.fill(k);
-        leader.begin(meta(src), body, () -> aborted.set(true));
+        Pump.begin(leader, meta(src), body, () -> aborted.set(true));
         final Fill joiner = store.fill(k);
         assertTrue(joiner.awaitBegun(1_000));
         joiner.newReader().close();
@@ -406,7 +406,7 @@ public class FillTest {
         final ControlledBody body = new ControlledBody();
         final AtomicBoolean aborted = new AtomicBoolean();
         final Fill leader = store.fill(k);
-        leader.begin(meta(src), body, () -> aborted.set(true));
+        Pump.begin(leader, meta(src), body, () -> aborted.set(true));
         final Fill.FillReader leaderReader = leader.newReader();
         final Fill joiner = store.fill(k);
         assertTrue(joiner.awaitBegun(1_000));
@@ -427,7 +427,7 @@ public class FillTest {
         final String k = key(17);
         final byte[] src = bytes(10, 17);
         final Fill f = store.fill(k);
-        f.begin(meta(src), new ControlledBody().feed(src).end(), null);
+        Pump.begin(f, meta(src), new ControlledBody().feed(src).end(), null);
         try (Fill.FillReader r = f.newReader()) {
             readAll(r);
         }
@@ -448,7 +448,7 @@ public class FillTest {
         final String k = key(19);
         final ControlledBody body = new ControlledBody();
         final Fill f = store.fill(k);
-        f.begin(meta(src), body, null);
+        Pump.begin(f, meta(src), body, null);
         final AtomicLong p = new AtomicLong();
         final Future<byte[]> reader = readInBackground(f.newReader(), p);
         body.feed(Arrays.copyOf(src, 10_000));
@@ -464,14 +464,14 @@ public class FillTest {
     @Test
     public void closeFailsFillsStillRunningAfterTheGracePeriod() throws Exception {
         store.close();
-        store = TestData.open(dir, new StoreTunables(200, 60_000, 50, 8192), false, () -> null,
+        store = TestData.open(dir, new StoreTunables(200, 60_000, 50), false, () -> null,
                 System::currentTimeMillis);
         final byte[] src = bytes(30_000, 21);
         final String k = key(21);
         final ControlledBody body = new ControlledBody();
         final AtomicBoolean aborted = new AtomicBoolean();
         final Fill f = store.fill(k);
-        f.begin(meta(src), body, () -> {
+        Pump.begin(f, meta(src), body, () -> {
             aborted.set(true);
             body.fail("closed by onAbort"); // as closing the upstream connection would
         });

@@ -51,7 +51,7 @@ public class RelayTest {
     private static final int CHUNK = 16 * 1024;
     private static final int WINDOW = 64 * 1024;
     private static final StoreTunables TUNABLES =
-            new StoreTunables(2_000, 60_000, 60_000, CHUNK).withRelayWindow(WINDOW).withWriteRetry(10_000);
+            new StoreTunables(2_000, 60_000, 60_000).withRelayWindow(WINDOW).withWriteRetry(10_000);
 
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
@@ -84,7 +84,7 @@ public class RelayTest {
         final byte[] src = bytes(3 * CHUNK, n);
         final Fill f = store.fill(key(n));
         assertNotNull("caching resumed", f);
-        f.begin(meta(src), new ControlledBody().feed(src).end(), null);
+        Pump.begin(f, meta(src), new ControlledBody().feed(src).end(), null);
         try (Fill.FillReader r = f.newReader()) {
             assertArrayEquals(src, TestData.readAll(r));
         }
@@ -100,7 +100,7 @@ public class RelayTest {
         final ControlledBody body = new ControlledBody();
         final AtomicBoolean aborted = new AtomicBoolean();
         final Fill leader = store.fill(k);
-        leader.begin(meta(src), body, () -> aborted.set(true));
+        Pump.begin(leader, meta(src), body, () -> aborted.set(true));
         final Fill joiner = store.fill(k);
         assertTrue(joiner.awaitBegun(1_000));
         final AtomicLong p1 = new AtomicLong();
@@ -140,7 +140,7 @@ public class RelayTest {
             final ControlledBody body = new ControlledBody();
             final Fill f = store.fill(key(30 + i));
             assertNotNull(f);
-            f.begin(meta(src), body, null);
+            Pump.begin(f, meta(src), body, null);
             readers.add(f.newReader());
             sources.add(src);
             bodies.add(body);
@@ -169,7 +169,7 @@ public class RelayTest {
         final String k = key(4);
         final ControlledBody body = new ControlledBody();
         final Fill leader = store.fill(k);
-        leader.begin(meta(src), body, null);
+        Pump.begin(leader, meta(src), body, null);
         final AtomicLong p = new AtomicLong();
         final Future<byte[]> r = read(leader.newReader(), p);
         body.feed(Arrays.copyOf(src, CHUNK));
@@ -194,7 +194,7 @@ public class RelayTest {
         disk.budget.set(3 * CHUNK + 100); // the fourth chunk does not fit
         final ControlledBody body = new ControlledBody();
         final Fill leader = store.fill(k);
-        leader.begin(meta(src), body, null);
+        Pump.begin(leader, meta(src), body, null);
         final Fill joiner = store.fill(k);
         assertTrue(joiner.awaitBegun(1_000));
         final Future<byte[]> r1 = read(leader.newReader(), new AtomicLong());
@@ -218,7 +218,7 @@ public class RelayTest {
         disk.failCreate.set(true);
         final byte[] src = bytes(6 * CHUNK, 8);
         final Fill leader = store.fill(key(8));
-        leader.begin(meta(src), new ControlledBody().feed(src).end(), null);
+        Pump.begin(leader, meta(src), new ControlledBody().feed(src).end(), null);
         try (Fill.FillReader r = leader.newReader()) {
             assertArrayEquals(src, TestData.readAll(r));
         }
@@ -235,7 +235,7 @@ public class RelayTest {
         disk.failForce.set(true);
         final byte[] src = bytes(5 * CHUNK, 9);
         final Fill leader = store.fill(key(9));
-        leader.begin(meta(src), new ControlledBody().feed(src).end(), null);
+        Pump.begin(leader, meta(src), new ControlledBody().feed(src).end(), null);
         try (Fill.FillReader r = leader.newReader()) {
             assertArrayEquals(src, TestData.readAll(r));
         }
@@ -249,7 +249,7 @@ public class RelayTest {
         disk.holdForce = fsync;
         final byte[] src = bytes(3 * CHUNK + 17, 11);
         final Fill leader = store.fill(key(11));
-        leader.begin(meta(src), new ControlledBody().feed(src).end(), null);
+        Pump.begin(leader, meta(src), new ControlledBody().feed(src).end(), null);
         try (Fill.FillReader r = leader.newReader()) {
             // the whole body and its end, while the writer is held in fsync: no client waits for the disk
             assertArrayEquals(src, TestData.readAll(r));
@@ -272,7 +272,7 @@ public class RelayTest {
         disk.holdForce = fsync;
         final byte[] old = bytes(2 * CHUNK, 12);
         final Fill first = store.fill(key(12));
-        first.begin(meta(old), new ControlledBody().feed(old).end(), null);
+        Pump.begin(first, meta(old), new ControlledBody().feed(old).end(), null);
         try (Fill.FillReader r = first.newReader()) {
             assertArrayEquals(old, TestData.readAll(r));
         }
@@ -282,7 +282,7 @@ public class RelayTest {
         fsync.countDown();
         disk.holdForce = null;
         final byte[] now = bytes(2 * CHUNK, 13);
-        fresh.begin(meta(now), new ControlledBody().feed(now).end(), null);
+        Pump.begin(fresh, meta(now), new ControlledBody().feed(now).end(), null);
         try (Fill.FillReader r = fresh.newReader()) {
             assertArrayEquals(now, TestData.readAll(r));
         }
@@ -299,7 +299,7 @@ public class RelayTest {
         wrong[wrong.length - 1] ^= 1;
         final ControlledBody body = new ControlledBody();
         final Fill leader = store.fill(key(10));
-        leader.begin(meta(src), body, null);
+        Pump.begin(leader, meta(src), body, null);
         final Fill.FillReader r = leader.newReader();
         monitor.zone(SpaceZone.ABOVE_HARD);
         body.feed(wrong);
@@ -326,7 +326,7 @@ public class RelayTest {
         final MeteredBody body = new MeteredBody(length, 11);
         final Fill leader = store.fill(key(11));
         monitor.zone(SpaceZone.ABOVE_HARD); // from the first byte on, everything goes through memory
-        leader.begin(new EntryMeta(length, null, null, null, null), body, null);
+        Pump.begin(leader, new EntryMeta(length, null, null, null, null), body, null);
         final Fill.FillReader stalled = leader.newReader(); // opened, never reads
         final InFlightFill fill = ((FillHandle) leader).shared();
 
@@ -351,7 +351,7 @@ public class RelayTest {
         final Fill leader = store.fill(key(12));
         final Fill joiner = store.fill(key(12));
         monitor.zone(SpaceZone.ABOVE_HARD);
-        leader.begin(new EntryMeta(length, null, null, null, null), body, null);
+        Pump.begin(leader, new EntryMeta(length, null, null, null, null), body, null);
         assertTrue(joiner.awaitBegun(1_000));
         final Fill.FillReader stalled = leader.newReader();
         final AtomicLong progress = new AtomicLong();
@@ -371,7 +371,7 @@ public class RelayTest {
         final Fill leader = store.fill(key(13));
         final Fill joiner = store.fill(key(13)); // its handle holds the start of the body for it
         monitor.zone(SpaceZone.ABOVE_HARD);
-        leader.begin(new EntryMeta(length, null, null, null, null), body, null);
+        Pump.begin(leader, new EntryMeta(length, null, null, null, null), body, null);
         assertTrue(joiner.awaitBegun(1_000));
         final Future<byte[]> first = read(leader.newReader(), new AtomicLong());
         final InFlightFill fill = ((FillHandle) leader).shared();
@@ -389,7 +389,7 @@ public class RelayTest {
         final AtomicBoolean aborted = new AtomicBoolean();
         final Fill leader = store.fill(key(14));
         monitor.zone(SpaceZone.ABOVE_HARD);
-        leader.begin(new EntryMeta(4 << 20, null, null, null, null), body, () -> aborted.set(true));
+        Pump.begin(leader, new EntryMeta(4 << 20, null, null, null, null), body, () -> aborted.set(true));
         final Fill.FillReader r = leader.newReader();
         final byte[] buf = new byte[1000];
         assertTrue(r.read(0, buf, 0, buf.length) > 0);
@@ -405,7 +405,7 @@ public class RelayTest {
     public void closingTheStoreFailsARelayingFillLoudly() throws Exception {
         final ControlledBody body = new ControlledBody();
         final Fill leader = store.fill(key(15));
-        leader.begin(new EntryMeta(10 * CHUNK, null, null, null, null), body, () -> body.fail("closed"));
+        Pump.begin(leader, new EntryMeta(10 * CHUNK, null, null, null, null), body, () -> body.fail("closed"));
         final Fill.FillReader r = leader.newReader();
         monitor.zone(SpaceZone.ABOVE_HARD);
         body.feed(bytes(CHUNK, 15));

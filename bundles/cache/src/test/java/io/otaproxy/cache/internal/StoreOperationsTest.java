@@ -55,7 +55,7 @@ public class StoreOperationsTest {
         final Fill fill = store.fill(k);
         assertEquals("waiting", only(ops.fills()).state());
         final ControlledBody upstream = new ControlledBody();
-        fill.begin(new EntryMeta(body.length, null, null, sha256(body), null), upstream, null);
+        Pump.begin(fill, new EntryMeta(body.length, null, null, sha256(body), null), upstream, null);
         upstream.feed(Arrays.copyOf(body, 300));
         try (Fill.FillReader reader = fill.newReader()) {
             await("300 bytes on disk", 5_000, () -> only(ops.fills()).bytesReceived() == 300);
@@ -77,7 +77,7 @@ public class StoreOperationsTest {
     public void aWrongSha256CountsAsAnIntegrityFailureAndIsListed() throws Exception {
         final byte[] body = bytes(5_000, 4);
         final Fill fill = store.fill(key(4));
-        fill.begin(new EntryMeta(body.length, null, null, sha256(bytes(5_000, 5)), null),
+        Pump.begin(fill, new EntryMeta(body.length, null, null, sha256(bytes(5_000, 5)), null),
                 new java.io.ByteArrayInputStream(body), null);
         // the whole body is there at once: the fill may have failed before the reader opens, or while it reads
         assertThrows(IOException.class, () -> {
@@ -96,7 +96,7 @@ public class StoreOperationsTest {
     public void anUpstreamBreakingOffCountsAsAnUpstreamFailure() throws Exception {
         final Fill fill = store.fill(key(6));
         final ControlledBody upstream = new ControlledBody();
-        fill.begin(new EntryMeta(10_000, null, null, null, null), upstream, null);
+        Pump.begin(fill, new EntryMeta(10_000, null, null, null, null), upstream, null);
         upstream.feed(bytes(100, 6)).fail("connection reset");
         assertThrows(IOException.class, () -> {
             try (Fill.FillReader reader = fill.newReader()) {

@@ -28,7 +28,7 @@ import io.otaproxy.api.space.DiskMonitor;
 final class TestData {
 
     /** A short grace period; no background flush during a test (tests flush explicitly). */
-    static final StoreTunables FAST = new StoreTunables(2_000, 60_000, 60_000, 16 * 1024);
+    static final StoreTunables FAST = new StoreTunables(2_000, 60_000, 60_000);
 
     private TestData() {
     }

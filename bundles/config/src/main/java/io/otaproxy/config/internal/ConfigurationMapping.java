@@ -17,10 +17,9 @@ final class ConfigurationMapping {
     static final int REQUEST_BUFFER_BYTES = 8_192;
 
     // The proxy's Jetty threads. Waiting costs none of them (slow clients and downloads not yet at a client's
-    // offset wait by callback), so they run short steps; the blocking work left is a leader waiting for an upstream
-    // response head and a relay without the cache, each holding an upstream connection. Jetty's default of 200
-    // only costs memory on a gateway.
-    static final int PROXY_THREADS = 48;
+    // offset wait by callback, and every exchange with upstream runs on the proxy's own transfer threads), so they
+    // run short steps only. Jetty's default of 200 only costs memory on a gateway.
+    static final int PROXY_THREADS = 16;
     // The admin endpoint's threads: a scrape or a status page now and then.
     static final int ADMIN_THREADS = 8;
 

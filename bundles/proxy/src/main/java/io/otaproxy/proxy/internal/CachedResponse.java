@@ -25,8 +25,11 @@ import org.slf4j.LoggerFactory;
 final class CachedResponse {
 
     private static final Logger LOG = LoggerFactory.getLogger(CachedResponse.class);
-    /** A complete body up to this size is written on the request's thread: it fits the socket's buffers. */
-    private static final int SYNC_BYTES = 64 * 1024;
+    /**
+     * A complete body up to this size is written on the request's thread: it fits Jetty's output buffer (32 KiB),
+     * so the thread returns without waiting for the client to read it, however slow the client is.
+     */
+    private static final int SYNC_BYTES = 16 * 1024;
 
     private CachedResponse() {
     }

@@ -1,7 +1,7 @@
 package io.otaproxy.proxy.internal;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.channels.FileChannel;
 
 import jakarta.servlet.AsyncContext;
@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The cache path of a request: a hit is served from disk; a miss starts or joins the one fill of its key and is
  * served from it as bytes reach the disk; anything the cache cannot take is relayed. This class decides only
- * which of those applies; the store owns the fill, {@link Relay} talks to upstream.
+ * which of those applies; the store owns the fill, {@link Relay} talks to upstream. The leader of a fill fetches
+ * on a transfer thread of the proxy and pushes the body into the store from there; the store runs none of it.
  */
 final class CachingRelay {
 
@@ -31,10 +32,10 @@ final class CachingRelay {
     private final CacheStore store;
     private final BufferBudget budget;
 
-    CachingRelay(final Relay relay, final CacheStore store, final BufferBudget budget) {
+    CachingRelay(final Relay relay, final CacheStore store) {
         this.relay = relay;
         this.store = store;
-        this.budget = budget;
+        this.budget = relay.budget();
     }
 
     void handle(final HttpServletRequest request, final HttpServletResponse response, final ProxyTarget target,
@@ -87,11 +88,8 @@ final class CachingRelay {
                 relay.relay(request, response, target, false);
                 return;
             }
-            if (!lead(fill, request, response, target, control)) {
-                return;
-            }
-            RequestRecord.mark(request, RequestOutcome.MISS);
-            serveFill(fill, request, response, target);
+            relay.transfers().start(request, response, target.toString(),
+                    transfer -> lead(fill, request, response, target, control, transfer));
         } else if (fill.isBegun()) {
             RequestRecord.mark(request, RequestOutcome.SHARED);
             serveFill(fill, request, response, target);
@@ -116,6 +114,7 @@ final class CachingRelay {
                     handedOver = serveFill(fill, request, response, target);
                 } else {
                     relay.relay(request, response, target, false);
+                    handedOver = true; // the transfer completes the request
                 }
             } catch (final IOException | RuntimeException e) {
                 RequestRecord.mark(request, RequestOutcome.ERROR);
@@ -140,13 +139,6 @@ final class CachingRelay {
         try {
             reader = fill.newReader();
         } catch (final IOException e) {
-            if (fill.isLeader() && fill.meta() == null && !response.isCommitted()) {
-                // the store dropped the fill before the leader came back with the body (it was closing: caching
-                // turned off, the cache bundle stopping or updated); the body went with it, so fetch again
-                LOG.debug("{}: fill of {} was dropped by the store before it began; relaying", target, key);
-                relay.relay(request, response, target, false);
-                return false;
-            }
             // the download failed before this client got a byte (upstream error, wrong sha256 or length)
             LOG.debug("{}: fill of {} failed before the response: {}", target, key, e.getMessage());
             RequestRecord.mark(request, RequestOutcome.ERROR);
@@ -177,13 +169,15 @@ final class CachingRelay {
     }
 
     /**
-     * Fetches the response head and, for a 200, hands the body to the store. Anything else is not cacheable: the
-     * fill is abandoned (joiners fetch on their own) and this client gets upstream's answer.
+     * On a transfer thread: fetches the response head and, for a 200, begins the fill, hands this client to a
+     * reader of it, and pushes the body into the store until it ends. Anything else is not cacheable: the fill is
+     * abandoned (joiners fetch on their own) and this client gets upstream's answer.
      *
-     * @return whether the fill began and this client should read it
+     * @return whether the response was handed to an asynchronous writer, which completes the request
      */
     private boolean lead(final Fill fill, final HttpServletRequest request, final HttpServletResponse response,
-            final ProxyTarget target, final OtaCacheControl control) throws IOException {
+            final ProxyTarget target, final OtaCacheControl control, final Transfers.Transfer transfer)
+            throws IOException {
         final UpstreamResponse upstream;
         try {
             upstream = relay.open(request, response, target, false, true);
@@ -197,19 +191,67 @@ final class CachingRelay {
         }
         if (upstream.status() != 200) {
             fill.abandon();
-            relay.relayResponse(upstream, request, response, target, false);
-            return false;
+            return relay.relayResponse(upstream, request, response, target, false, transfer);
         }
         final EntryMeta meta = new EntryMeta(upstream.contentLength(), upstream.headers().first("Content-Type"),
                 upstream.headers().first("Content-Encoding"), control.fileSha256(), control.compressionAlg());
-        // the store reads the body to its end on its own thread, then closes it: the connection goes back to the
-        // pool when the body was whole, and is dropped otherwise
-        fill.begin(meta, new FilterInputStream(upstream.body()) {
-            @Override
-            public void close() {
-                upstream.close();
+        final Fill.Writer writer = fill.begin(meta, upstream::abort);
+        if (fill.meta() == null) {
+            // the store dropped the fill before we came back with the body (it was closing: caching turned off,
+            // the cache bundle stopping or updated): relay the body we hold
+            LOG.debug("{}: fill of {} was dropped by the store before it began; relaying", target, fill.key());
+            return relay.relayResponse(upstream, request, response, target, false, transfer);
+        }
+        transfer.onAbort(upstream::abort);
+        RequestRecord.mark(request, RequestOutcome.MISS);
+        boolean handedOver = false;
+        try {
+            handedOver = serveFill(fill, request, response, target);
+        } finally {
+            // the body goes on for the fill's other readers whatever became of this client
+            push(upstream, writer, target);
+        }
+        return handedOver;
+    }
+
+    /**
+     * Reads the upstream body into the fill to its end. The connection goes back to the pool when the body was
+     * whole, before the store's fsync; it is dropped otherwise.
+     */
+    private static void push(final UpstreamResponse upstream, final Fill.Writer writer, final ProxyTarget target) {
+        final InputStream in = upstream.body();
+        final byte[] buffer = Relay.readBuffer();
+        boolean ended = false;
+        try {
+            while (true) {
+                final int n;
+                try {
+                    n = in.read(buffer);
+                } catch (final IOException e) {
+                    upstream.abort();
+                    ended = true;
+                    writer.fail(e);
+                    return;
+                }
+                if (n < 0) {
+                    upstream.close();
+                    ended = true;
+                    writer.complete();
+                    return;
+                }
+                if (!writer.append(buffer, 0, n)) {
+                    LOG.debug("{}: the cache took no more of the body; closing upstream", target);
+                    upstream.abort();
+                    ended = true;
+                    return;
+                }
             }
-        }, upstream::abort);
-        return true;
+        } finally {
+            if (!ended) {
+                // whatever ended the push unexpectedly ends the fill too, so no reader waits for it
+                upstream.abort();
+                writer.fail(new IOException("the transfer thread failed"));
+            }
+        }
     }
 }

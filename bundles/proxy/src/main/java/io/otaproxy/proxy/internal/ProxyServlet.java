@@ -81,12 +81,25 @@ public final class ProxyServlet extends HttpServlet {
     /** The memory budget of client writes unless configured: 256 buffers of 128 KiB. */
     static final long DEFAULT_BUFFER_BUDGET_BYTES = 32L << 20;
 
+    /** The memory that relayed bodies (not cached) may queue, all responses together, unless configured. */
+    static final long DEFAULT_RELAY_BUDGET_BYTES = 16L << 20;
+
+    /** Transfer threads when upstream connections are not limited. */
+    static final int UNLIMITED_TRANSFER_THREADS = 256;
+
+    /** The bytes of relayed bodies on their way to clients. */
+    private final transient RelayedBody.Memory relayMemory = new RelayedBody.Memory(DEFAULT_RELAY_BUDGET_BYTES);
+
+    /** The threads that talk to upstream; made at activation, stopped at deactivation. */
+    private transient volatile Transfers transfers;
+
     @Activate
     void activate(final ProxyServletConfig config) {
         final ProxySettings settings = ProxySettings.from(config);
         LOG.info("Activating proxy servlet: {}", settings);
         limiter.setLimits(settings.maxConcurrentRequests(), settings.maxRequestsPerClient());
-        relay = new Relay(settings);
+        transfers = new Transfers(transferThreads(settings));
+        relay = new Relay(settings, transfers, budget, relayMemory);
         ProxyActivity.INSTANCE.serving(true);
     }
 
@@ -100,12 +113,13 @@ public final class ProxyServlet extends HttpServlet {
         LOG.info("Modifying proxy servlet: {}", settings);
         final Relay replacement;
         try {
-            replacement = new Relay(settings);
+            replacement = new Relay(settings, transfers, budget, relayMemory);
         } catch (final IllegalArgumentException e) {
             LOG.error("Refusing the new proxy configuration, keeping the current one: {}", e.getMessage());
             return;
         }
         limiter.setLimits(settings.maxConcurrentRequests(), settings.maxRequestsPerClient());
+        transfers.maxThreads(transferThreads(settings));
         relay = replacement;
         if (old != null) {
             old.retire(); // transfers in flight keep their connections and finish
@@ -122,6 +136,16 @@ public final class ProxyServlet extends HttpServlet {
             old.retire();
         }
         drain(DRAIN_MILLIS);
+        final Transfers t = transfers;
+        if (t != null) {
+            t.stop(DRAIN_MILLIS); // what still runs is aborted: it must not outlive this bundle's classes
+        }
+    }
+
+    /** One thread per upstream connection: every exchange holds one while it runs. */
+    private static int transferThreads(final ProxySettings settings) {
+        final int connections = settings.maxUpstreamConnections();
+        return connections > 0 ? connections : UNLIMITED_TRANSFER_THREADS;
     }
 
     /**
@@ -160,7 +184,11 @@ public final class ProxyServlet extends HttpServlet {
             throw e;
         } finally {
             if (request.isAsyncStarted()) {
-                request.getAsyncContext().addListener(completion); // the body goes on without this thread
+                try {
+                    request.getAsyncContext().addListener(completion); // the body goes on without this thread
+                } catch (final IllegalStateException e) {
+                    completion.run(); // completed already by another thread
+                }
             } else {
                 completion.run();
             }
@@ -309,7 +337,7 @@ public final class ProxyServlet extends HttpServlet {
             if (store == null || !current.settings().cache() || control.noCache()) {
                 current.relay(request, response, target, head);
             } else {
-                new CachingRelay(current, store, budget).handle(request, response, target, head, control);
+                new CachingRelay(current, store).handle(request, response, target, head, control);
             }
         } catch (final CachedResponse.ClientAbortedException e) {
             RequestRecord.mark(request, RequestOutcome.ERROR);

@@ -2,7 +2,6 @@ package io.otaproxy.proxy.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -28,23 +27,36 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Relays one request to upstream and streams the answer back as it arrives. Owns the upstream client for one
- * configuration; a configuration change makes a new Relay and retires this one once its transfers end.
+ * configuration; a configuration change makes a new Relay and retires this one once its transfers end. The
+ * exchange with upstream runs on a transfer thread ({@link Transfers}), which reads upstream into a short queue
+ * ({@link RelayedBody}); the client is written asynchronously from it, so a slow client paces upstream and holds
+ * no thread of the web server.
  */
 final class Relay {
 
     private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
 
-    /** Large enough that a fast upstream fills Jetty's 64 KiB output buffer in one write. */
-    private static final int COPY_BUFFER = 64 * 1024;
+    /** Bytes read from upstream per step; large, so a fast upstream costs few system calls. */
+    static final int READ_BUFFER = 128 * 1024;
+
+    /** One read buffer per transfer thread, kept while the thread lives. */
+    private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[READ_BUFFER]);
 
     private final ProxySettings settings;
     private final SelfAddress selfAddress;
     private final ProxyGuard guard;
     private final UpstreamClient client;
+    private final Transfers transfers;
+    private final BufferBudget budget;
+    private final RelayedBody.Memory memory;
 
     /** @throws IllegalArgumentException if a setting is unusable (e.g. an invalid upstream rule) */
-    Relay(final ProxySettings settings) {
+    Relay(final ProxySettings settings, final Transfers transfers, final BufferBudget budget,
+            final RelayedBody.Memory memory) {
         this.settings = settings;
+        this.transfers = transfers;
+        this.budget = budget;
+        this.memory = memory;
         this.selfAddress = new SelfAddress(settings.listenAddr(), settings.listenPort());
         this.guard = new ProxyGuard(AllowedUpstreams.parse(settings.allowedUpstreams()), selfAddress);
         this.client = new UpstreamClient(upstreamSettings(settings, guard));
@@ -77,12 +89,29 @@ final class Relay {
         client.close();
     }
 
+    Transfers transfers() {
+        return transfers;
+    }
+
+    BufferBudget budget() {
+        return budget;
+    }
+
+    /** The read buffer of the calling transfer thread. */
+    static byte[] readBuffer() {
+        return BUFFERS.get();
+    }
+
+    /**
+     * Relays the request on a transfer thread; returns at once. The request is asynchronous from here on and is
+     * completed by the transfer.
+     */
     void relay(final HttpServletRequest request, final HttpServletResponse response, final ProxyTarget target,
             final boolean head) throws IOException {
-        final UpstreamResponse upstream = open(request, response, target, head, false);
-        if (upstream != null) {
-            relayResponse(upstream, request, response, target, head);
-        }
+        transfers.start(request, response, target.toString(), transfer -> {
+            final UpstreamResponse upstream = open(request, response, target, head, false);
+            return upstream != null && relayResponse(upstream, request, response, target, head, transfer);
+        });
     }
 
     /**
@@ -121,17 +150,29 @@ final class Relay {
         return null;
     }
 
-    /** Streams an upstream response to the client as it arrives, and closes it. */
-    void relayResponse(final UpstreamResponse upstream, final HttpServletRequest request,
-            final HttpServletResponse response, final ProxyTarget target, final boolean head) throws IOException {
+    /**
+     * Sends an upstream response's head to the client and streams its body as it arrives (on the calling transfer
+     * thread, paced by the client), and closes it.
+     *
+     * @return whether the body was handed to an asynchronous writer, which completes the request
+     */
+    boolean relayResponse(final UpstreamResponse upstream, final HttpServletRequest request,
+            final HttpServletResponse response, final ProxyTarget target, final boolean head,
+            final Transfers.Transfer transfer) throws IOException {
         try (upstream) {
+            transfer.onAbort(upstream::abort);
             copyHead(upstream, response, !head && "HTTP/1.1".equals(request.getProtocol()));
-            if (!head) {
-                copyBody(upstream, request, response, target);
+            if (head) {
+                return false;
             }
+            final RelayedBody body = new RelayedBody(memory);
+            final long length = upstream.contentLength();
+            AsyncBody.start(request, response, body,
+                    List.of(new AsyncBody.Span(0, length >= 0 ? length : Long.MAX_VALUE)), budget);
+            pump(upstream, body, request, target);
+            return true;
         }
     }
-
     /** Counts an upstream failure of this request and marks the request as failed. */
     private static void upstreamFailed(final HttpServletRequest request, final ProxyTarget target,
             final String message) {
@@ -174,46 +215,43 @@ final class Relay {
     }
 
     /**
-     * Streams the body. A failure of upstream after the response has started must not look like a complete
-     * response, so it is rethrown: the container then aborts the connection instead of ending the body cleanly.
+     * Reads the body into the queue the client is written from. A failure of upstream after the response has
+     * started must not look like a complete response: the body fails, and the client connection is aborted
+     * instead of ending cleanly.
      */
-    private static void copyBody(final UpstreamResponse upstream, final HttpServletRequest request,
-            final HttpServletResponse response, final ProxyTarget target) throws IOException {
+    private static void pump(final UpstreamResponse upstream, final RelayedBody body,
+            final HttpServletRequest request, final ProxyTarget target) {
         final InputStream in = upstream.body();
-        final OutputStream out = response.getOutputStream();
-        final byte[] buffer = new byte[COPY_BUFFER];
+        final byte[] buffer = readBuffer();
         long copied = 0;
-        int n;
-        while (true) {
-            try {
-                n = in.read(buffer);
-            } catch (final IOException e) {
-                upstream.abort();
-                LOG.warn("{}: upstream failed after {} bytes, aborting the client connection: {}", target, copied,
-                        e.toString());
-                upstreamFailed(request, target, "upstream failed after " + copied + " bytes: " + e.getMessage());
-                final UpstreamAbortedException failure = new UpstreamAbortedException(
-                        target + ": upstream failed after " + copied + " bytes", e);
-                if (ClientConnectionAbort.abort(request, failure)) {
+        try {
+            while (true) {
+                final int n;
+                try {
+                    n = in.read(buffer);
+                } catch (final IOException e) {
+                    upstream.abort();
+                    LOG.warn("{}: upstream failed after {} bytes, aborting the client connection: {}", target, copied,
+                            e.toString());
+                    upstreamFailed(request, target, "upstream failed after " + copied + " bytes: " + e.getMessage());
+                    body.fail(new UpstreamAbortedException(target + ": upstream failed after " + copied + " bytes",
+                            e));
                     return;
                 }
-                throw failure;
-            }
-            if (n < 0) {
-                break;
-            }
-            try {
-                out.write(buffer, 0, n);
-                // send what we have when upstream pauses, so a slow download still streams
-                if (in.available() == 0) {
-                    out.flush();
+                if (n < 0) {
+                    body.end();
+                    return;
                 }
-            } catch (final IOException e) {
-                upstream.abort();
-                LOG.debug("{}: client went away after {} bytes", target, copied);
-                return;
+                if (!body.offer(buffer, 0, n)) {
+                    upstream.abort();
+                    LOG.debug("{}: client went away after {} bytes", target, copied);
+                    return;
+                }
+                copied += n;
             }
-            copied += n;
+        } catch (final InterruptedException e) {
+            upstream.abort(); // the proxy is stopping
+            body.fail(new UpstreamAbortedException(target + ": the proxy stopped after " + copied + " bytes", e));
         }
     }
 }

@@ -16,8 +16,12 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
@@ -28,6 +32,7 @@ import io.otaproxy.api.cache.CacheStore;
 import io.otaproxy.api.cache.EntryMeta;
 import io.otaproxy.api.cache.Fill;
 
+import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -104,9 +109,25 @@ public class CachingRelayTest {
         }
     }
 
-    private static HttpServletRequest get(final String url) {
+    /** Counted down when the request's asynchronous response completes. */
+    private final CountDownLatch completed = new CountDownLatch(1);
+
+    private HttpServletRequest get(final String url) {
         final Map<String, Object> attributes = new HashMap<>();
         final Map<String, InvocationHandler> a = new HashMap<>();
+        final Map<String, InvocationHandler> c = new HashMap<>();
+        c.put("complete", (p, m, args) -> {
+            completed.countDown();
+            return null;
+        });
+        final AsyncContext context = scripted(AsyncContext.class, c, new ArrayList<>());
+        final AtomicBoolean async = new AtomicBoolean();
+        a.put("isAsyncStarted", (p, m, args) -> async.get());
+        a.put("startAsync", (p, m, args) -> {
+            async.set(true);
+            return context;
+        });
+        a.put("getAsyncContext", (p, m, args) -> context);
         a.put("getMethod", (p, m, args) -> "GET");
         a.put("getProtocol", (p, m, args) -> "HTTP/1.1");
         a.put("getRequestURL", (p, m, args) -> new StringBuffer(url));
@@ -127,8 +148,16 @@ public class CachingRelayTest {
         return scripted(CacheEntry.class, a, new ArrayList<>());
     }
 
-    private static Relay unreachableUpstream() throws Exception {
-        return new Relay(new ProxySettings("", false, true, "127.0.0.1", 1, 1_000, 1_000));
+    private final Transfers transfers = new Transfers(4);
+
+    @After
+    public void stopTransfers() {
+        transfers.stop(1_000);
+    }
+
+    private Relay unreachableUpstream() throws Exception {
+        return new Relay(new ProxySettings("", false, true, "127.0.0.1", 1, 1_000, 1_000), transfers,
+                new BufferBudget(1 << 20, false), new RelayedBody.Memory(1 << 20));
     }
 
     @Test
@@ -151,7 +180,7 @@ public class CachingRelayTest {
         final CacheStore store = scripted(CacheStore.class, storeAnswers, storeCalls);
 
         final Captured out = new Captured();
-        new CachingRelay(unreachableUpstream(), store, new BufferBudget(1 << 20, false)).handle(
+        new CachingRelay(unreachableUpstream(), store).handle(
                 get(target.toString()), out.response, target, false,
                 OtaCacheControl.parse(List.of()));
 
@@ -179,9 +208,10 @@ public class CachingRelayTest {
         final CacheStore store = scripted(CacheStore.class, storeAnswers, new ArrayList<>());
 
         final Captured out = new Captured();
-        new CachingRelay(unreachableUpstream(), store, new BufferBudget(1 << 20, false)).handle(
+        new CachingRelay(unreachableUpstream(), store).handle(
                 get(target.toString()), out.response, target, false,
                 retry);
+        assertTrue("the transfer completed the request", completed.await(10, TimeUnit.SECONDS));
 
         assertEquals("went upstream (unreachable here) instead of serving the dropped entry", 502, out.status);
         assertTrue(fillCalls.contains("abandon")); // the failed upstream request gave the download up

@@ -1,0 +1,174 @@
+package io.otaproxy.proxy.internal;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import io.otaproxy.api.stats.RequestOutcome;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's own threads for talking to upstream: every exchange with upstream (connect, send, wait for the
+ * head, read the body) runs here, one thread per exchange, never on the web server's threads, which only run
+ * short steps. A thread reads upstream and pushes what it reads on: into the cache's fill, or into the queue of a
+ * relayed body; the client's side is written asynchronously. At most {@link #maxThreads} run at once (the
+ * upstream connections bound them anyway); more exchanges queue, holding no thread.
+ *
+ * <p>On stop, the exchanges still running are aborted: their upstream connections are closed, which fails their
+ * fills and relayed bodies loudly; none is left to a bundle that has gone.
+ */
+final class Transfers {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Transfers.class);
+
+    /** The work of one exchange, on a transfer thread. */
+    @FunctionalInterface
+    interface Task {
+        /** @return whether the response was handed to an asynchronous writer, which completes the request */
+        boolean run(Transfer transfer) throws IOException;
+    }
+
+    /** One running exchange: what closes its upstream connection when the proxy stops. */
+    static final class Transfer {
+        private volatile Runnable abort;
+        private volatile boolean aborted;
+
+        /** Sets what closes this exchange's upstream connection; runs it at once if the proxy stops meanwhile. */
+        void onAbort(final Runnable action) {
+            abort = action;
+            if (aborted) {
+                action.run();
+            }
+        }
+
+        boolean aborted() {
+            return aborted;
+        }
+
+        void abort() {
+            aborted = true;
+            final Runnable a = abort;
+            if (a != null) {
+                a.run();
+            }
+        }
+    }
+
+    private final ThreadPoolExecutor pool;
+    private final Set<Transfer> running = ConcurrentHashMap.newKeySet();
+
+    Transfers(final int maxThreads) {
+        final AtomicInteger n = new AtomicInteger();
+        final ThreadFactory threads = r -> {
+            final Thread t = new Thread(r, "ota-proxy-upstream-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        pool = new ThreadPoolExecutor(maxThreads, maxThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                threads);
+        pool.allowCoreThreadTimeOut(true); // an idle proxy keeps none
+    }
+
+    /** Changes the most threads; for a configuration change. */
+    void maxThreads(final int max) {
+        if (max > pool.getMaximumPoolSize()) {
+            pool.setMaximumPoolSize(max);
+            pool.setCorePoolSize(max);
+        } else {
+            pool.setCorePoolSize(max);
+            pool.setMaximumPoolSize(max);
+        }
+    }
+
+    int maxThreads() {
+        return pool.getMaximumPoolSize();
+    }
+
+    /** Threads running exchanges now. */
+    int active() {
+        return pool.getActiveCount();
+    }
+
+    /**
+     * Puts the request into asynchronous mode and runs {@code task} on a transfer thread; the request is completed
+     * when the task returns, unless it handed the response to an asynchronous writer. A proxy that is stopping
+     * answers 503.
+     */
+    void start(final HttpServletRequest request, final HttpServletResponse response, final String what,
+            final Task task) throws IOException {
+        final AsyncContext context = request.isAsyncStarted() ? request.getAsyncContext() : request.startAsync();
+        context.setTimeout(0); // upstream's own timeouts bound the wait; the client's idle timeout bounds the rest
+        final Transfer transfer = new Transfer();
+        try {
+            pool.execute(() -> run(request, response, context, what, task, transfer));
+        } catch (final RejectedExecutionException e) {
+            RequestRecord.mark(request, RequestOutcome.ERROR);
+            response.setHeader("Retry-After", "1");
+            ProxyServlet.sendError(response, 503, "ota-proxy is stopping");
+            ProxyServlet.complete(request, context);
+        }
+    }
+
+    private void run(final HttpServletRequest request, final HttpServletResponse response,
+            final AsyncContext context, final String what, final Task task, final Transfer transfer) {
+        running.add(transfer);
+        boolean handedOver = false;
+        try {
+            handedOver = task.run(transfer);
+        } catch (final CachedResponse.ClientAbortedException e) {
+            RequestRecord.mark(request, RequestOutcome.ERROR);
+            LOG.debug("{}: {}", what, e.getMessage()); // the connection is already aborted
+        } catch (final CachedResponse.ClientGoneException e) {
+            LOG.debug("{}: {}", what, e.getMessage()); // the client has gone: not the proxy's failure
+        } catch (final IOException | RuntimeException e) {
+            RequestRecord.mark(request, RequestOutcome.ERROR);
+            LOG.warn("{}: failed: {}", what, e.toString());
+            try {
+                ProxyServlet.sendError(response, 502, "Proxy error: " + ClientMessages.of(e));
+            } catch (final IOException | RuntimeException ignored) {
+                // the client has gone
+            }
+        } finally {
+            running.remove(transfer);
+            if (!handedOver) {
+                ProxyServlet.complete(request, context);
+            }
+        }
+    }
+
+    /**
+     * Stops taking exchanges and aborts those still running (their upstream connections are closed, so their
+     * readers and fills fail at once), then waits up to {@code millis} for the threads to end.
+     */
+    void stop(final long millis) {
+        pool.shutdown();
+        final List<Transfer> left = List.copyOf(running);
+        if (!left.isEmpty()) {
+            LOG.warn("Aborting {} upstream transfer(s) still running as the proxy stops", left.size());
+        }
+        for (final Transfer t : left) {
+            t.abort();
+        }
+        try {
+            if (!pool.awaitTermination(millis, TimeUnit.MILLISECONDS)) {
+                pool.shutdownNow(); // a thread paced by its reader: the interrupt ends its wait
+                pool.awaitTermination(millis, TimeUnit.MILLISECONDS);
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
