@@ -193,6 +193,7 @@ public final class CacheStoreComponent {
             if (current != null && !current.needsReopen(next) && (store != null || !next.enabled())) {
                 if (store != null) {
                     store.alwaysFinish(next.alwaysFinish());
+                    store.relayBudget().capacity(next.relayMemoryBytes());
                     store.externalCaches(next.external());
                 }
                 return;
@@ -218,6 +219,7 @@ public final class CacheStoreComponent {
             store = opened;
             opened.useEvictionPolicy(evictionPolicy);
             opened.externalCaches(next.external());
+            opened.relayBudget().capacity(next.relayMemoryBytes());
         }
         registration = context.registerService(new String[] {CacheStore.class.getName(), CacheUsage.class.getName()},
                 opened, FrameworkUtil.asDictionary(Map.of("cache.dir", next.directory().toString())));

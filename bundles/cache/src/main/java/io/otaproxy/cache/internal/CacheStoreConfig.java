@@ -36,4 +36,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + " Changed live: the new policy takes over the whole cache without a restart. If it is not"
                     + " installed, another installed policy is used meanwhile.")
     String eviction_policy() default "lru";
+
+    @AttributeDefinition(name = "Relay memory (bytes)",
+            description = "Heap that downloads which stopped writing to disk (above the hard limit, or after a write"
+                    + " failed) may hold for their readers, all together; past it they read upstream no faster than"
+                    + " their readers take the bytes. At least 1 MiB.", min = "1048576")
+    long relay_memory_bytes() default 16L << 20;
 }

@@ -8,7 +8,7 @@ package io.otaproxy.cache.internal;
  */
 final class RelayBudget {
 
-    private final long capacity;
+    private long capacity; // guarded by this
     private long used; // guarded by this
 
     RelayBudget(final long capacity) {
@@ -30,7 +30,12 @@ final class RelayBudget {
         return used;
     }
 
-    long capacity() {
+    synchronized long capacity() {
         return capacity;
+    }
+
+    /** Changes the bound live; bytes held beyond a lowered one go back as their readers move on. */
+    synchronized void capacity(final long bytes) {
+        capacity = bytes;
     }
 }

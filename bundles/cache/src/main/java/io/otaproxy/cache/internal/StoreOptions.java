@@ -7,7 +7,10 @@ import java.nio.file.Path;
  * change of directory, enablement or wipe id re-opens the store, and anything else is applied in place.
  */
 record StoreOptions(Path directory, boolean enabled, String wipeId, boolean alwaysFinish,
-        ExternalCaches external, String evictionPolicy) {
+        ExternalCaches external, String evictionPolicy, long relayMemoryBytes) {
+
+    /** The least relay memory: one window's worth of a few chunks. */
+    static final long MIN_RELAY_MEMORY_BYTES = 1L << 20;
 
     /** The policy used when the configuration names none. */
     static final String DEFAULT_POLICY = "lru";
@@ -17,7 +20,8 @@ record StoreOptions(Path directory, boolean enabled, String wipeId, boolean alwa
         final String policy = config.eviction_policy() == null ? "" : config.eviction_policy().trim();
         return new StoreOptions(Path.of(config.cache_dir()).toAbsolutePath().normalize(), config.enable_cache(),
                 wipeId, config.fill_always_finish(), ExternalCaches.of(config.external_cache_dirs()),
-                policy.isEmpty() ? DEFAULT_POLICY : policy);
+                policy.isEmpty() ? DEFAULT_POLICY : policy,
+                Math.max(MIN_RELAY_MEMORY_BYTES, config.relay_memory_bytes()));
     }
 
     /** Whether going from {@code this} to {@code next} needs the store closed and opened again. */

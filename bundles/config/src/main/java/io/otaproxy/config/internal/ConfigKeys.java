@@ -22,6 +22,8 @@ final class ConfigKeys {
     static final String PROXY_MAX_CONCURRENT_REQUESTS = "max.concurrent.requests";
     static final String PROXY_MAX_REQUESTS_PER_CLIENT = "max.requests.per.client";
     static final String PROXY_MAX_UPSTREAM_CONNECTIONS = "max.upstream.connections";
+    /** The memory the proxy's responses may hold together: client write buffers and bodies relayed without cache. */
+    static final String PROXY_MEMORY_BUDGET_BYTES = "memory.budget.bytes";
     /** How long a new client connection may take to send its first complete request head. */
     static final String PROXY_CLIENT_HEADER_TIMEOUT_MS = "client.header.timeout.ms";
 
@@ -35,6 +37,8 @@ final class ConfigKeys {
     static final String CACHE_EXTERNAL_DIRS = "external.cache.dirs";
     /** Keep downloading a fill when every client has gone. */
     static final String CACHE_FILL_ALWAYS_FINISH = "fill.always.finish";
+    /** The memory the relay windows of downloads that stopped writing to disk may hold together. */
+    static final String CACHE_RELAY_MEMORY_BYTES = "relay.memory.bytes";
     /** Which registered eviction policy (service property {@code policy}) the cache store uses. */
     static final String CACHE_EVICTION_POLICY = "eviction.policy";
 

@@ -98,6 +98,7 @@ final class ConfigurationMapping {
         p.put(ConfigKeys.PROXY_MAX_REQUESTS_PER_CLIENT, info.maxRequestsPerClient());
         p.put(ConfigKeys.PROXY_MAX_UPSTREAM_CONNECTIONS, info.maxUpstreamConnections());
         p.put(ConfigKeys.PROXY_CLIENT_HEADER_TIMEOUT_MS, info.clientHeaderTimeoutMs());
+        p.put(ConfigKeys.PROXY_MEMORY_BUDGET_BYTES, info.memoryBudgetBytes() - cacheShare(info));
         return p;
     }
 
@@ -109,7 +110,13 @@ final class ConfigurationMapping {
         p.put(ConfigKeys.CACHE_EXTERNAL_DIRS, info.externalCacheDirs().toArray(new String[0]));
         p.put(ConfigKeys.CACHE_FILL_ALWAYS_FINISH, info.fillAlwaysFinish());
         p.put(ConfigKeys.CACHE_EVICTION_POLICY, info.evictionPolicy());
+        p.put(ConfigKeys.CACHE_RELAY_MEMORY_BYTES, cacheShare(info));
         return p;
+    }
+
+    /** The cache store's share of {@code memory_budget_mb}: a quarter, for downloads relaying past the hard limit. */
+    private static long cacheShare(final ProxyInfo info) {
+        return info.memoryBudgetBytes() / 4;
     }
 
     private static Map<String, Object> disk(final ProxyInfo info) {

@@ -28,6 +28,10 @@ final class ProxyInfo {
     // Off: a child ota-proxy brings all of its ECUs' requests from one address.
     static final int DEFAULT_MAX_REQUESTS_PER_CLIENT = 0;
     static final int DEFAULT_MAX_UPSTREAM_CONNECTIONS = 256;
+    /** Memory for bodies on their way to clients, all of them together: fits the launcher's heap and direct memory. */
+    static final int DEFAULT_MEMORY_BUDGET_MB = 64;
+    static final int MIN_MEMORY_BUDGET_MB = 8;
+    static final int MAX_MEMORY_BUDGET_MB = 65_536;
     // Idle client connections close after this long: room for an OTA client's pauses, yet sockets get freed.
     static final int DEFAULT_CLIENT_IDLE_TIMEOUT_MS = 60_000;
     // An ECU sends its request head in one packet; a head still incomplete after this is a slow or hostile client.
@@ -59,6 +63,7 @@ final class ProxyInfo {
     private final int maxConcurrentRequests;
     private final int maxRequestsPerClient;
     private final int maxUpstreamConnections;
+    private final int memoryBudgetMb;
     private final int clientIdleTimeoutMs;
     private final int clientHeaderTimeoutMs;
 
@@ -89,6 +94,7 @@ final class ProxyInfo {
         this.maxConcurrentRequests = b.maxConcurrentRequests;
         this.maxRequestsPerClient = b.maxRequestsPerClient;
         this.maxUpstreamConnections = b.maxUpstreamConnections;
+        this.memoryBudgetMb = b.memoryBudgetMb;
         this.clientIdleTimeoutMs = b.clientIdleTimeoutMs;
         this.clientHeaderTimeoutMs = b.clientHeaderTimeoutMs;
     }
@@ -215,6 +221,14 @@ final class ProxyInfo {
         return maxUpstreamConnections;
     }
 
+    int memoryBudgetMb() {
+        return memoryBudgetMb;
+    }
+
+    long memoryBudgetBytes() {
+        return (long) memoryBudgetMb << 20;
+    }
+
     int clientIdleTimeoutMs() {
         return clientIdleTimeoutMs;
     }
@@ -247,6 +261,7 @@ final class ProxyInfo {
                 && proxyId.equals(other.proxyId) && maxConcurrentRequests == other.maxConcurrentRequests
                 && maxRequestsPerClient == other.maxRequestsPerClient
                 && maxUpstreamConnections == other.maxUpstreamConnections
+                && memoryBudgetMb == other.memoryBudgetMb
                 && clientIdleTimeoutMs == other.clientIdleTimeoutMs
                 && clientHeaderTimeoutMs == other.clientHeaderTimeoutMs;
     }
@@ -257,7 +272,7 @@ final class ProxyInfo {
                 initCache, fillAlwaysFinish, externalCacheDirs, softLimitPercent, hardLimitPercent, cacheMaxBytes, logLevel,
                 connectTimeoutMs, readTimeoutMs, diskPollIntervalMs, evictionPolicy, adminListenAddr, adminListenPort,
                 adminAllowDestructive, allowedUpstreams, proxyId, maxConcurrentRequests, maxRequestsPerClient,
-                maxUpstreamConnections, clientIdleTimeoutMs, clientHeaderTimeoutMs);
+                maxUpstreamConnections, clientIdleTimeoutMs, clientHeaderTimeoutMs, memoryBudgetMb);
     }
 
     @Override
@@ -280,7 +295,8 @@ final class ProxyInfo {
                 + ", requests max " + maxConcurrentRequests
                 + " / per client " + (maxRequestsPerClient == 0 ? "unlimited" : maxRequestsPerClient)
                 + ", upstream connections max " + (maxUpstreamConnections == 0 ? "unlimited" : maxUpstreamConnections)
-                + ", client idle timeout " + clientIdleTimeoutMs + " ms, head deadline " + clientHeaderTimeoutMs + " ms";
+                + ", client idle timeout " + clientIdleTimeoutMs + " ms, head deadline " + clientHeaderTimeoutMs + " ms"
+                + ", memory budget " + memoryBudgetMb + " MiB";
     }
 
     /** Collects the settings, starting from the embedded defaults (except the cache dir, which must be set). */
@@ -311,6 +327,7 @@ final class ProxyInfo {
         private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
         private int maxRequestsPerClient = DEFAULT_MAX_REQUESTS_PER_CLIENT;
         private int maxUpstreamConnections = DEFAULT_MAX_UPSTREAM_CONNECTIONS;
+        private int memoryBudgetMb = DEFAULT_MEMORY_BUDGET_MB;
         private int clientIdleTimeoutMs = DEFAULT_CLIENT_IDLE_TIMEOUT_MS;
         private int clientHeaderTimeoutMs = DEFAULT_CLIENT_HEADER_TIMEOUT_MS;
 
@@ -439,6 +456,11 @@ final class ProxyInfo {
 
         Builder maxRequestsPerClient(final int value) {
             maxRequestsPerClient = value;
+            return this;
+        }
+
+        Builder memoryBudgetMb(final int value) {
+            memoryBudgetMb = value;
             return this;
         }
 

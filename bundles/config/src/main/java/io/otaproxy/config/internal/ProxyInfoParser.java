@@ -130,6 +130,8 @@ final class ProxyInfoParser {
                         s -> s.first(Integer.class, YamlKeys.MAX_REQUESTS_PER_CLIENT)))
                 .maxUpstreamConnections(pick(cli, file, ProxyInfo.DEFAULT_MAX_UPSTREAM_CONNECTIONS,
                         s -> s.first(Integer.class, YamlKeys.MAX_UPSTREAM_CONNECTIONS)))
+                .memoryBudgetMb(pick(cli, file, ProxyInfo.DEFAULT_MEMORY_BUDGET_MB,
+                        s -> s.first(Integer.class, YamlKeys.MEMORY_BUDGET_MB)))
                 .clientIdleTimeoutMs(pick(cli, file, ProxyInfo.DEFAULT_CLIENT_IDLE_TIMEOUT_MS,
                         s -> s.first(Integer.class, YamlKeys.CLIENT_IDLE_TIMEOUT)))
                 .clientHeaderTimeoutMs(pick(cli, file, ProxyInfo.DEFAULT_CLIENT_HEADER_TIMEOUT_MS,

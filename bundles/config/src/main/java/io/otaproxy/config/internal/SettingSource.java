@@ -119,6 +119,8 @@ final class SettingSource {
             case YamlKeys.MAX_REQUESTS_PER_CLIENT:
             case YamlKeys.MAX_UPSTREAM_CONNECTIONS:
                 return value.asInt(0, 1_000_000, false);
+            case YamlKeys.MEMORY_BUDGET_MB:
+                return value.asInt(ProxyInfo.MIN_MEMORY_BUDGET_MB, ProxyInfo.MAX_MEMORY_BUDGET_MB, false);
             case YamlKeys.CLIENT_IDLE_TIMEOUT:
             case YamlKeys.CLIENT_HEADER_TIMEOUT:
                 return value.asMillis();

@@ -42,6 +42,7 @@ final class YamlKeys {
     static final String MAX_UPSTREAM_CONNECTIONS = "max_upstream_connections";
     static final String CLIENT_IDLE_TIMEOUT = "client_idle_timeout_s";
     static final String CLIENT_HEADER_TIMEOUT = "client_header_timeout_s";
+    static final String MEMORY_BUDGET_MB = "memory_budget_mb";
 
     /**
      * Every key that is read, validated and may be overridden. otaclient's {@code format_version},
@@ -54,7 +55,7 @@ final class YamlKeys {
             READ_TIMEOUT, DISK_POLL_INTERVAL, EVICTION_POLICY, EXTERNAL_CACHE_DIRS, FILL_ALWAYS_FINISH,
             ADMIN_LISTEN_ADDR, ADMIN_LISTEN_PORT, ADMIN_ALLOW_DESTRUCTIVE, ALLOWED_UPSTREAMS, PROXY_ID,
             MAX_CONCURRENT_REQUESTS, MAX_REQUESTS_PER_CLIENT, MAX_UPSTREAM_CONNECTIONS, CLIENT_IDLE_TIMEOUT,
-            CLIENT_HEADER_TIMEOUT);
+            CLIENT_HEADER_TIMEOUT, MEMORY_BUDGET_MB);
 
     private YamlKeys() {
     }

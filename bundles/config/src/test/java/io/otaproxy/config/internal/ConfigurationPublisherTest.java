@@ -47,6 +47,7 @@ public final class ConfigurationPublisherTest {
         assertEquals(0, proxy.get("max.requests.per.client"));
         assertEquals(256, proxy.get("max.upstream.connections"));
         assertEquals(30_000, proxy.get("client.header.timeout.ms"));
+        assertEquals(48L << 20, proxy.get("memory.budget.bytes")); // three quarters of the default 64 MiB
 
         final Dictionary<String, Object> cache = configAdmin.properties("io.otaproxy.cache");
         assertEquals("/srv/ota/ota-cache", cache.get("cache.dir"));
@@ -55,6 +56,7 @@ public final class ConfigurationPublisherTest {
         assertArrayEquals(new String[] {"/media/usb"}, (String[]) cache.get("external.cache.dirs"));
         assertEquals(Boolean.FALSE, cache.get("fill.always.finish"));
         assertEquals("lru", cache.get("eviction.policy"));
+        assertEquals(16L << 20, cache.get("relay.memory.bytes")); // the rest
 
         final Dictionary<String, Object> disk = configAdmin.properties("io.otaproxy.disk");
         assertEquals("/srv/ota/ota-cache", disk.get("cache.dir"));
@@ -94,6 +96,13 @@ public final class ConfigurationPublisherTest {
         assertEquals(32, proxy.get("max.upstream.connections"));
         assertEquals(5_000, proxy.get("client.header.timeout.ms"));
         assertEquals(15_000, configAdmin.properties(HTTP_PID).get("org.apache.felix.http.timeout"));
+    }
+
+    @Test
+    public void theMemoryBudgetIsSharedBetweenTheProxyAndTheCacheStore() throws Exception {
+        publisher.publish(parse("memory_budget_mb: 32\n"));
+        assertEquals(24L << 20, configAdmin.properties("io.otaproxy.proxy").get("memory.budget.bytes"));
+        assertEquals(8L << 20, configAdmin.properties("io.otaproxy.cache").get("relay.memory.bytes"));
     }
 
     @Test

@@ -382,7 +382,9 @@ public final class ProxyInfoParserTest {
             {"max_requests_per_client: -1", "max_requests_per_client"},
             {"max_upstream_connections: many", "max_upstream_connections"},
             {"client_idle_timeout_s: 0", "client_idle_timeout_s"},
-            {"client_header_timeout_s: -3", "client_header_timeout_s"}}) {
+            {"client_header_timeout_s: -3", "client_header_timeout_s"},
+            {"memory_budget_mb: 4", "memory_budget_mb"},
+            {"memory_budget_mb: lots", "memory_budget_mb"}}) {
             final InvalidProxyInfoException e = refused(bad[0] + "\n");
             assertEquals(bad[0], bad[1], e.key());
         }

@@ -75,20 +75,21 @@ public final class ProxyServlet extends HttpServlet {
             new java.util.concurrent.atomic.AtomicInteger();
 
     /** The memory that bodies written to clients may hold, all responses together. */
-    private final transient BufferBudget budget = new BufferBudget(DEFAULT_BUFFER_BUDGET_BYTES,
+    private final transient BufferBudget budget = new BufferBudget(DEFAULT_MEMORY_BUDGET_BYTES / 3 * 2,
             DirectOutput.available());
 
-    /** The memory budget of client writes unless configured: 256 buffers of 128 KiB. */
-    static final long DEFAULT_BUFFER_BUDGET_BYTES = 32L << 20;
-
-    /** The memory that relayed bodies (not cached) may queue, all responses together, unless configured. */
-    static final long DEFAULT_RELAY_BUDGET_BYTES = 16L << 20;
+    /**
+     * The proxy's memory budget unless configured: two thirds (32 MiB, 256 buffers of 128 KiB) for client writes,
+     * one third (16 MiB) for the queues of bodies relayed without the cache.
+     */
+    static final long DEFAULT_MEMORY_BUDGET_BYTES = 48L << 20;
+    static final long MIN_MEMORY_BUDGET_BYTES = 8L << 20;
 
     /** Transfer threads when upstream connections are not limited. */
     static final int UNLIMITED_TRANSFER_THREADS = 256;
 
     /** The bytes of relayed bodies on their way to clients. */
-    private final transient RelayedBody.Memory relayMemory = new RelayedBody.Memory(DEFAULT_RELAY_BUDGET_BYTES);
+    private final transient RelayedBody.Memory relayMemory = new RelayedBody.Memory(DEFAULT_MEMORY_BUDGET_BYTES / 3);
 
     /** The threads that talk to upstream; made at activation, stopped at deactivation. */
     private transient volatile Transfers transfers;
@@ -98,6 +99,7 @@ public final class ProxyServlet extends HttpServlet {
         final ProxySettings settings = ProxySettings.from(config);
         LOG.info("Activating proxy servlet: {}", settings);
         limiter.setLimits(settings.maxConcurrentRequests(), settings.maxRequestsPerClient());
+        memory(config.memory_budget_bytes());
         transfers = new Transfers(transferThreads(settings));
         relay = new Relay(settings, transfers, budget, relayMemory);
         ProxyActivity.INSTANCE.serving(true);
@@ -105,6 +107,7 @@ public final class ProxyServlet extends HttpServlet {
 
     @Modified
     void modified(final ProxyServletConfig config) {
+        memory(config.memory_budget_bytes());
         final ProxySettings settings = ProxySettings.from(config);
         final Relay old = relay;
         if (old != null && old.settings().equals(settings)) {
@@ -140,6 +143,16 @@ public final class ProxyServlet extends HttpServlet {
         if (t != null) {
             t.stop(DRAIN_MILLIS); // what still runs is aborted: it must not outlive this bundle's classes
         }
+    }
+
+    /** Applies the memory budget live: two thirds to client write buffers, one third to relayed bodies. */
+    private void memory(final long configured) {
+        final long bytes = Math.max(MIN_MEMORY_BUDGET_BYTES, configured);
+        if (bytes != configured) {
+            LOG.warn("memory.budget.bytes {} is below the least usable, {}: using that", configured, bytes);
+        }
+        budget.resize(bytes / 3 * 2);
+        relayMemory.limit(bytes / 3);
     }
 
     /** One thread per upstream connection: every exchange holds one while it runs. */

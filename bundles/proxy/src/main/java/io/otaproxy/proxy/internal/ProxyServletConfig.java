@@ -62,4 +62,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "A new client connection that has not sent a complete request head this long after"
                     + " opening is closed, however slowly it keeps sending. 0: only the idle timeout applies.")
     int client_header_timeout_ms() default 30_000;
+
+    @AttributeDefinition(name = "Memory budget (bytes)",
+            description = "Memory that responses on their way to clients may hold, all together: two thirds for"
+                    + " client write buffers (direct memory), one third for bodies relayed without the cache (heap)."
+                    + " When it is spent, responses wait their turn and upstream is read no faster. At least 8 MiB.",
+            min = "8388608")
+    long memory_budget_bytes() default ProxyServlet.DEFAULT_MEMORY_BUDGET_BYTES;
 }
