@@ -140,17 +140,83 @@ public class CacheIT extends ProxyTestSupport {
     }
 
     @Test
-    public void theClientsShaKeysTheEntryAcrossUrlsAndIsEchoed() throws IOException {
+    public void theClientsShaKeysAVerifiedEntryAcrossUrlsAndIsEchoed() throws IOException {
         final byte[] body = "same file, two urls".getBytes(StandardCharsets.UTF_8);
         final String sha = TestData.sha256(body);
         origin.put("/a/file", body);
         origin.put("/b/file", body);
-        assertEquals(200, get("/a/file", DIRECTIVES + "file_sha256=" + sha + ",file_compression_alg=zst").status);
+        assertEquals(200, get("/a/file", DIRECTIVES + "file_sha256=" + sha).status);
         final RawHttpClient.Response other = get("/b/file", DIRECTIVES + "file_sha256=" + sha);
         assertEquals(200, other.status);
         assertArrayEquals(body, other.body);
         assertEquals(0, origin.requestCount("/b/file"));
-        assertEquals("file_sha256=" + sha + ",file_compression_alg=zst", other.header("ota-file-cache-control"));
+        assertEquals("file_sha256=" + sha, other.header("ota-file-cache-control"));
+    }
+
+    /**
+     * A body announced as compressed cannot be checked against the sha256 of the original file: it is keyed by
+     * its URL too, so junk fetched under another file's sha256 is never served for that file.
+     */
+    @Test
+    public void aCompressedBodyIsNeverServedUnderItsShaForAnotherUrl() throws IOException {
+        final byte[] real = TestData.generate(30_000, 81);
+        final byte[] junk = TestData.generate(30_000, 82);
+        final String sha = TestData.sha256(real);
+        origin.put("/poison/junk", junk);
+        origin.put("/poison/real", real);
+        origin.put("/poison/real.zst", real);
+        final String compressed = DIRECTIVES + "file_sha256=" + sha + ",file_compression_alg=zst";
+        assertArrayEquals(junk, get("/poison/junk", compressed).body);
+        assertArrayEquals("stored for its own URL", junk, get("/poison/junk", compressed).body);
+        assertEquals(1, origin.requestCount("/poison/junk"));
+
+        final RawHttpClient.Response plain = get("/poison/real", DIRECTIVES + "file_sha256=" + sha);
+        assertEquals(200, plain.status);
+        assertArrayEquals("the real file, from upstream", real, plain.body);
+        assertEquals(1, origin.requestCount("/poison/real"));
+        final RawHttpClient.Response sameDirectives = get("/poison/real.zst", compressed);
+        assertArrayEquals(real, sameDirectives.body);
+        assertEquals(1, origin.requestCount("/poison/real.zst"));
+    }
+
+    /** Upstream encoded the body: its bytes are not the file the client's sha256 names, so they are not stored. */
+    @Test
+    public void anEncodedAnswerIsRelayedNotStoredUnderTheClientsSha() throws IOException {
+        final byte[] real = TestData.generate(20_000, 83);
+        final byte[] encoded = TestData.generate(20_000, 84);
+        final String sha = TestData.sha256(real);
+        origin.put("/enc/file", Behaviour.ok(encoded).header("Content-Encoding", "gzip"));
+        origin.put("/enc/real", real);
+        final RawHttpClient.Response relayed = get("/enc/file", DIRECTIVES + "file_sha256=" + sha);
+        assertEquals(200, relayed.status);
+        assertArrayEquals(encoded, relayed.body);
+        assertArrayEquals("the real file, from upstream", real,
+                get("/enc/real", DIRECTIVES + "file_sha256=" + sha).body);
+        assertEquals(1, origin.requestCount("/enc/real"));
+    }
+
+    /** A range read from a download that turns out wrong must not end cleanly before the download is checked. */
+    @Test
+    public void aRangeOfADownloadInFlightWaitsForItsVerification() throws Exception {
+        final long size = 3_000_000;
+        origin.put("/ranged-bad-sha", Behaviour.generated(size, 85).rateLimited(1_000_000));
+        final String wrong = DIRECTIVES + "file_sha256=" + "11".repeat(32);
+        final CompletableFuture<RawHttpClient.Response> whole =
+                CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return RawHttpClient.exchange(proxyPort(), "GET", origin.url("/ranged-bad-sha"), false,
+                                wrong);
+                    } catch (final IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        assertTrue(origin.awaitRequests(1, 10_000));
+        final RawHttpClient.Response range = RawHttpClient.exchange(proxyPort(), "GET",
+                origin.url("/ranged-bad-sha"), false, wrong, "Range: bytes=0-99");
+        assertFalse("a range of the wrong file never completes: status " + range.status, range.complete
+                && range.status == 206);
+        assertFalse(whole.get(30, TimeUnit.SECONDS).complete);
+        assertEquals("the range joined the one download", 1, origin.requestCount("/ranged-bad-sha"));
     }
 
     @Test

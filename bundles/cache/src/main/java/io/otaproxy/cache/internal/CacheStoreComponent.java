@@ -91,6 +91,7 @@ public final class CacheStoreComponent {
 
     @Activate
     void activate(final BundleContext bundleContext, final CacheStoreConfig config) {
+        ClassPreload.all(bundleContext.getBundle()); // fills in flight may outlive this revision
         final StoreOptions next = StoreOptions.of(config);
         LOG.info("Activating cache store in {} (cache {}, always finish fills: {})", next.directory(),
                 next.enabled() ? "enabled" : "disabled", next.alwaysFinish());

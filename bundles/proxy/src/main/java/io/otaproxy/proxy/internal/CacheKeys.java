@@ -8,7 +8,10 @@ import java.util.Locale;
 
 /**
  * Cache keys: the client's {@code file_sha256} when it gives one (the same file under any URL is one entry), else
- * the sha256 of the normalized URL. The URL key ignores the scheme upgrade, the default port, the case of the
+ * the sha256 of the normalized URL. A content address is only a key for bytes the store verifies against it: a
+ * body announced as compressed ({@code file_compression_alg}) cannot be, its sha256 being that of the original
+ * file, so it is keyed by its URL together with the claimed sha256 and algorithm, and can never be served for
+ * another URL. The URL key ignores the scheme upgrade, the default port, the case of the
  * host and of percent-escapes, and — like the reference — the query string, so that pre-signed or
  * cache-busting parameters do not multiply entries.
  */
@@ -18,7 +21,14 @@ final class CacheKeys {
     }
 
     static String keyFor(final ProxyTarget target, final OtaCacheControl control) {
-        return control.fileSha256() != null ? control.fileSha256() : urlKey(target);
+        if (control.fileSha256() == null) {
+            return urlKey(target);
+        }
+        if (control.compressionAlg() != null) {
+            return sha256Hex("compressed:" + control.fileSha256() + ":" + control.compressionAlg() + ":"
+                    + normalizedUrl(target));
+        }
+        return control.fileSha256();
     }
 
     static String urlKey(final ProxyTarget target) {

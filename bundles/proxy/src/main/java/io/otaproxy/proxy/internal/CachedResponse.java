@@ -75,11 +75,13 @@ final class CachedResponse {
             if (head) {
                 return false;
             }
+            final List<Object> held = source.growing() && !ranges.whole() && meta.fileSha256() != null
+                    ? holdLastByte(parts, length) : parts;
             if (!source.growing() && bytes(parts) <= SYNC_BYTES) {
                 write(request, response, source, parts); // small and whole: no waiting, no hand-over
                 return false;
             }
-            AsyncBody.start(request, response, source, parts, budget);
+            AsyncBody.start(request, response, source, held, budget);
             handedOver = true;
             return true;
         } finally {
@@ -141,6 +143,29 @@ final class CachedResponse {
         response.setContentType("multipart/byteranges; boundary=" + boundary);
         response.setContentLengthLong(bytes(parts));
         return parts;
+    }
+
+    /**
+     * Ranges of a download in flight under a content address: the last byte of the answer waits until the whole
+     * download is verified against the client's sha256, as the last byte of a whole body does, so a range of a file
+     * that turns out wrong never looks complete (the client connection is aborted instead). A range of a URL-keyed
+     * download is upstream's bytes at those offsets whatever becomes of the rest, and is sent as they arrive.
+     */
+    private static List<Object> holdLastByte(final List<Object> parts, final long length) {
+        int last = parts.size() - 1;
+        while (last >= 0 && !(parts.get(last) instanceof AsyncBody.Span)) {
+            last--;
+        }
+        if (last < 0) {
+            return parts;
+        }
+        final AsyncBody.Span span = (AsyncBody.Span) parts.get(last);
+        final List<Object> held = new ArrayList<>(parts.subList(0, last));
+        held.add(new AsyncBody.Span(span.position(), span.count() - 1));
+        held.add(new AsyncBody.End(length));
+        held.add(new AsyncBody.Span(span.position() + span.count() - 1, 1));
+        held.addAll(parts.subList(last + 1, parts.size()));
+        return held;
     }
 
     /** The length of a body made of {@code parts}; MAX_VALUE when a span runs to an unknown end. */

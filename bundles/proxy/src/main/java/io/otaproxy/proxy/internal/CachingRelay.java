@@ -47,7 +47,8 @@ final class CachingRelay {
                 LOG.info("{}: dropped cached entry {} (retry_caching)", target, key);
             }
         } else if (serve(request, response, store.find(key), head)
-                || control.fileSha256() != null && serve(request, response, store.findExternal(key), head)) {
+                || control.fileSha256() != null
+                        && serve(request, response, store.findExternal(control.fileSha256()), head)) {
             return;
         }
         if (head) {
@@ -189,7 +190,7 @@ final class CachingRelay {
             fill.abandon(); // the client already has its 502/504
             return false;
         }
-        if (upstream.status() != 200) {
+        if (upstream.status() != 200 || unverifiableUnderContentAddress(upstream, control)) {
             fill.abandon();
             return relay.relayResponse(upstream, request, response, target, false, transfer);
         }
@@ -212,6 +213,18 @@ final class CachingRelay {
             push(upstream, writer, target);
         }
         return handedOver;
+    }
+
+    /**
+     * Whether the body would be stored under the client's {@code file_sha256} without being verified against it:
+     * upstream encoded it ({@code Content-Encoding}), so its bytes are not the file the sha256 names. Such a body
+     * is relayed, not cached: a content address only ever holds verified bytes.
+     */
+    private static boolean unverifiableUnderContentAddress(final UpstreamResponse upstream,
+            final OtaCacheControl control) {
+        final String encoding = upstream.headers().first("Content-Encoding");
+        return control.fileSha256() != null && control.compressionAlg() == null && encoding != null
+                && !"identity".equalsIgnoreCase(encoding.trim());
     }
 
     /**

@@ -88,6 +88,9 @@ public final class ProxyServlet extends HttpServlet {
     /** Transfer threads when upstream connections are not limited. */
     static final int UNLIMITED_TRANSFER_THREADS = 256;
 
+    /** Transfer threads beyond the upstream connections, for exchanges waiting for one. */
+    static final int WAITING_TRANSFER_THREADS = 32;
+
     /** The bytes of relayed bodies on their way to clients. */
     private final transient RelayedBody.Memory relayMemory = new RelayedBody.Memory(DEFAULT_MEMORY_BUDGET_BYTES / 3);
 
@@ -96,6 +99,7 @@ public final class ProxyServlet extends HttpServlet {
 
     @Activate
     void activate(final ProxyServletConfig config) {
+        ClassPreload.all(org.osgi.framework.FrameworkUtil.getBundle(ProxyServlet.class)); // responses may outlive it
         final ProxySettings settings = ProxySettings.from(config);
         LOG.info("Activating proxy servlet: {}", settings);
         limiter.setLimits(settings.maxConcurrentRequests(), settings.maxRequestsPerClient());
@@ -155,10 +159,14 @@ public final class ProxyServlet extends HttpServlet {
         relayMemory.limit(bytes / 3);
     }
 
-    /** One thread per upstream connection: every exchange holds one while it runs. */
+    /**
+     * One thread per upstream connection (every exchange holds one while it runs), and some more for exchanges
+     * waiting for a connection to free, which get their 503 after the connect timeout.
+     */
     private static int transferThreads(final ProxySettings settings) {
         final int connections = settings.maxUpstreamConnections();
-        return connections > 0 ? connections : UNLIMITED_TRANSFER_THREADS;
+        return (connections > 0 ? connections : UNLIMITED_TRANSFER_THREADS)
+                + WAITING_TRANSFER_THREADS;
     }
 
     /**
@@ -350,7 +358,17 @@ public final class ProxyServlet extends HttpServlet {
             if (store == null || !current.settings().cache() || control.noCache()) {
                 current.relay(request, response, target, head);
             } else {
-                new CachingRelay(current, store).handle(request, response, target, head, control);
+                try {
+                    new CachingRelay(current, store).handle(request, response, target, head, control);
+                } catch (final LinkageError e) {
+                    // the cache bundle was updated under this request: never fail a client because of the cache
+                    if (request.isAsyncStarted() || response.isCommitted()) {
+                        throw e;
+                    }
+                    LOG.info("{}: the cache is being replaced ({}); relaying", target, e.toString());
+                    response.reset();
+                    current.relay(request, response, target, head);
+                }
             }
         } catch (final CachedResponse.ClientAbortedException e) {
             RequestRecord.mark(request, RequestOutcome.ERROR);

@@ -133,19 +133,35 @@ final class Transfers {
             LOG.debug("{}: {}", what, e.getMessage()); // the connection is already aborted
         } catch (final CachedResponse.ClientGoneException e) {
             LOG.debug("{}: {}", what, e.getMessage()); // the client has gone: not the proxy's failure
-        } catch (final IOException | RuntimeException e) {
-            RequestRecord.mark(request, RequestOutcome.ERROR);
-            LOG.warn("{}: failed: {}", what, e.toString());
-            try {
-                ProxyServlet.sendError(response, 502, "Proxy error: " + ClientMessages.of(e));
-            } catch (final IOException | RuntimeException ignored) {
-                // the client has gone
-            }
+        } catch (final IOException | RuntimeException | LinkageError e) {
+            // a LinkageError: a bundle this exchange used was updated under it. Whatever it was, the request must
+            // not be completed as it stands, which would send a clean, empty 200
+            failed(request, response, what, e);
+        } catch (final Error e) {
+            failed(request, response, what, e);
+            throw e;
         } finally {
             running.remove(transfer);
             if (!handedOver) {
                 ProxyServlet.complete(request, context);
             }
+        }
+    }
+
+    /** Answers 502 when nothing was sent yet; otherwise aborts the client connection, so the body never looks whole. */
+    private static void failed(final HttpServletRequest request, final HttpServletResponse response,
+            final String what, final Throwable e) {
+        RequestRecord.mark(request, RequestOutcome.ERROR);
+        LOG.warn("{}: failed: {}", what, e.toString());
+        try {
+            if (response.isCommitted()) {
+                ClientConnectionAbort.abort(request, e);
+            } else {
+                response.resetBuffer();
+                ProxyServlet.sendError(response, 502, "Proxy error: " + ClientMessages.of(e));
+            }
+        } catch (final IOException | RuntimeException ignored) {
+            // the client has gone
         }
     }
 

@@ -41,4 +41,18 @@ public class CacheKeysTest {
         assertNotEquals("an escaped slash is not a slash", CacheKeys.urlKey(t("http", "h", "/a%2Fb", null)),
                 CacheKeys.urlKey(t("http", "h", "/a/b", null)));
     }
+
+    @Test
+    public void aCompressedBodyIsKeyedByItsUrlTooSoItCannotServeAnotherUrl() throws Exception {
+        final String sha = "ab".repeat(32);
+        final OtaCacheControl zst = OtaCacheControl.parse(List.of("file_sha256=" + sha + ",file_compression_alg=zst"));
+        final String a = CacheKeys.keyFor(ProxyTarget.of("http", "ota.example", "/a.zst", null), zst);
+        final String b = CacheKeys.keyFor(ProxyTarget.of("http", "ota.example", "/b.zst", null), zst);
+        assertNotEquals(sha, a);
+        assertNotEquals(a, b);
+        assertTrue(a.matches("[0-9a-f]{64}"));
+        assertEquals(a, CacheKeys.keyFor(ProxyTarget.of("http", "OTA.example:80", "/a.zst", null), zst));
+        final OtaCacheControl plain = OtaCacheControl.parse(List.of("file_sha256=" + sha));
+        assertEquals(sha, CacheKeys.keyFor(ProxyTarget.of("http", "ota.example", "/a", null), plain));
+    }
 }
