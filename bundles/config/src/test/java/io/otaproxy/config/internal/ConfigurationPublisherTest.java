@@ -3,7 +3,6 @@ package io.otaproxy.config.internal;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;
-import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Paths;
 import java.util.Dictionary;
@@ -19,8 +18,9 @@ public final class ConfigurationPublisherTest {
 
     private final ProxyInfoParser parser = new ProxyInfoParser(Paths.get("/srv/ota"));
     private final FakeConfigurationAdmin configAdmin = new FakeConfigurationAdmin();
+    private final WrittenValues written = WrittenValues.inMemory();
     private final ConfigurationPublisher publisher =
-            new ConfigurationPublisher(configAdmin, new ConfigurationMapping("launch-42"));
+            new ConfigurationPublisher(configAdmin, new ConfigurationMapping("launch-42"), written);
 
     private ProxyInfo parse(final String yaml) throws InvalidProxyInfoException {
         return parser.parse(yaml, Map.of());
@@ -116,7 +116,7 @@ public final class ConfigurationPublisherTest {
         publisher.publish(parse("cache_max_bytes: 2G\n"));
         final int before = configAdmin.totalUpdates();
         final ConfigurationPublisher restarted =
-                new ConfigurationPublisher(configAdmin, new ConfigurationMapping("launch-42"));
+                new ConfigurationPublisher(configAdmin, new ConfigurationMapping("launch-42"), written);
         assertEquals(0, restarted.publish(parse("cache_max_bytes: 2G\n")));
         assertEquals(before, configAdmin.totalUpdates());
     }
@@ -188,22 +188,18 @@ public final class ConfigurationPublisherTest {
     }
 
     @Test
-    public void aForeignKeyCountsAsAChange() throws Exception {
+    public void aForeignKeyIsKeptAndChangesNothing() throws Exception {
         publisher.publish(parse(""));
-        configAdmin.getConfiguration("io.otaproxy.eviction", "?")
-                .update(new java.util.Hashtable<>(Map.of("policy", "lru", "stray", "x")));
-        assertEquals(1, publisher.publish(parse("")));
-        assertNull(configAdmin.properties("io.otaproxy.eviction").get("stray"));
-    }
-
-    @Test
-    public void differencesIgnoreConfigAdminKeysAndCompareArraysByContent() {
-        final java.util.Hashtable<String, Object> current = new java.util.Hashtable<>();
-        current.put("service.pid", "x");
-        current.put("service.bundleLocation", "?");
-        current.put("dirs", new String[] {"/a"});
-        assertTrue(ConfigurationPublisher.differences(current, Map.of("dirs", new String[] {"/a"})).isEmpty());
-        assertEquals(List.of("dirs [/a] → [/b]"),
-                ConfigurationPublisher.differences(current, Map.of("dirs", new String[] {"/b"})));
+        final Dictionary<String, Object> props = configAdmin.properties("io.otaproxy.logging");
+        props.put("felix.fileinstall.filename", "file:/etc/io.otaproxy.logging.cfg");
+        props.put("stray", "x");
+        configAdmin.getConfiguration("io.otaproxy.logging", "?").update(props);
+        assertEquals(0, publisher.publish(parse("")));
+        assertEquals(1, publisher.publish(parse("log_level: debug\n")));
+        final Dictionary<String, Object> after = configAdmin.properties("io.otaproxy.logging");
+        assertEquals("debug", after.get("log.level"));
+        assertEquals("x", after.get("stray"));
+        assertEquals("the file installer's link stays", "file:/etc/io.otaproxy.logging.cfg",
+                after.get("felix.fileinstall.filename"));
     }
 }
