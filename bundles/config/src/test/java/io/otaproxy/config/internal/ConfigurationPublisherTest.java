@@ -27,11 +27,11 @@ public final class ConfigurationPublisherTest {
     }
 
     @Test
-    public void firstPublishCreatesAllEightConfigurations() throws Exception {
+    public void firstPublishCreatesAllSevenConfigurations() throws Exception {
         final ProxyInfo info = parse("upper_ota_proxy: http://10.0.0.1:8082\ninit_cache: true\n"
                 + "external_cache_dirs: [/media/usb]\ncache_max_bytes: 1K\n");
-        assertEquals(8, publisher.publish(info));
-        assertEquals(8, configAdmin.pids().size());
+        assertEquals(7, publisher.publish(info));
+        assertEquals(7, configAdmin.pids().size());
 
         final Dictionary<String, Object> proxy = configAdmin.properties("io.otaproxy.proxy");
         assertEquals("http://10.0.0.1:8082", proxy.get("upper.proxy"));
@@ -57,13 +57,12 @@ public final class ConfigurationPublisherTest {
         assertEquals("lru", cache.get("eviction.policy"));
 
         final Dictionary<String, Object> disk = configAdmin.properties("io.otaproxy.disk");
-        assertEquals("/srv/ota/ota-cache", disk.get("cache.dir"));
+        assertNull("the cache store's key, read from there", disk.get("cache.dir"));
         assertEquals(70, disk.get("soft.limit.percent"));
         assertEquals(80, disk.get("hard.limit.percent"));
         assertEquals(1024L, disk.get("cache.max.bytes"));
         assertEquals(2_000L, disk.get("poll.interval.ms"));
 
-        assertEquals("lru", configAdmin.properties("io.otaproxy.eviction").get("policy"));
         assertEquals("info", configAdmin.properties("io.otaproxy.logging").get("log.level"));
 
         final Dictionary<String, Object> http = configAdmin.properties(HTTP_PID);
@@ -127,8 +126,8 @@ public final class ConfigurationPublisherTest {
         assertEquals(1, publisher.publish(parse("disk_use_limit_soft_p: 60\n")));
         assertEquals(2, configAdmin.updates("io.otaproxy.disk"));
         assertEquals(60, configAdmin.properties("io.otaproxy.disk").get("soft.limit.percent"));
-        for (final String pid : List.of("io.otaproxy.proxy", "io.otaproxy.cache", "io.otaproxy.eviction",
-                "io.otaproxy.logging", HTTP_PID)) {
+        for (final String pid : List.of("io.otaproxy.proxy", "io.otaproxy.cache", "io.otaproxy.logging",
+                "io.otaproxy.admin", HTTP_PID)) {
             assertEquals(pid, 1, configAdmin.updates(pid));
         }
     }
@@ -178,7 +177,7 @@ public final class ConfigurationPublisherTest {
         assertEquals(1, publisher.publish(parse("enable_local_ota_proxy: false\n")));
         assertEquals(1, configAdmin.deletions(HTTP_PID));
         assertNull(configAdmin.properties(HTTP_PID));
-        assertEquals(7, configAdmin.pids().size());
+        assertEquals(6, configAdmin.pids().size());
         // staying disabled deletes nothing more
         assertEquals(0, publisher.publish(parse("enable_local_ota_proxy: false\n")));
         assertEquals(1, configAdmin.deletions(HTTP_PID));
