@@ -91,6 +91,9 @@ public final class CacheStoreComponent {
 
     @Activate
     void activate(final BundleContext bundleContext, final CacheStoreConfig config) {
+        if (!CacheSettingsCheck.acceptable(config, "the cache store starts with the next valid one; the proxy relays")) {
+            throw new IllegalArgumentException("refused configuration of " + CacheSettingsCheck.PID);
+        }
         final StoreOptions next = StoreOptions.of(config);
         LOG.info("Activating cache store in {} (cache {}, always finish fills: {})", next.directory(),
                 next.enabled() ? "enabled" : "disabled", next.alwaysFinish());
@@ -104,6 +107,9 @@ public final class CacheStoreComponent {
 
     @Modified
     void modified(final CacheStoreConfig config) {
+        if (!CacheSettingsCheck.acceptable(config, "keeping the configuration in force")) {
+            return;
+        }
         final StoreOptions next = StoreOptions.of(config);
         LOG.info("Modifying cache store: directory {}, cache {}, wipe id '{}', always finish fills: {},"
                 + " eviction policy {}", next.directory(), next.enabled() ? "enabled" : "disabled", next.wipeId(),

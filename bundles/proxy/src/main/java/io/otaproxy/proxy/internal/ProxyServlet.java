@@ -83,6 +83,9 @@ public final class ProxyServlet extends HttpServlet {
 
     @Activate
     void activate(final ProxyServletConfig config) {
+        if (!ProxySettingsCheck.acceptable(config, "the proxy starts with the next valid one; the standby answers 503")) {
+            throw new IllegalArgumentException("refused configuration of " + PID);
+        }
         final ProxySettings settings = ProxySettings.from(config);
         LOG.info("Activating proxy servlet: {}", settings);
         limiter.setLimits(settings.maxConcurrentRequests(), settings.maxRequestsPerClient());
@@ -92,6 +95,9 @@ public final class ProxyServlet extends HttpServlet {
 
     @Modified
     void modified(final ProxyServletConfig config) {
+        if (!ProxySettingsCheck.acceptable(config, "keeping the configuration in force")) {
+            return;
+        }
         final ProxySettings settings = ProxySettings.from(config);
         final Relay old = relay;
         if (old != null && old.settings().equals(settings)) {
