@@ -21,16 +21,36 @@ public final class LogLevelComponent {
 
     private volatile String applied;
 
+    static final String PID = "io.otaproxy.logging";
+    static final java.util.List<String> LEVELS = java.util.List.of("trace", "debug", "info", "warn", "error");
+
     @Activate
     void activate(final LoggingConfig config) {
-        apply(config.log_level());
+        // a refused first level leaves the backend's own level in force, which is as good a last good one as any
+        if (acceptable(config.log_level(), "keeping the log level in force")) {
+            apply(config.log_level());
+        }
     }
 
     @Modified
     void modified(final LoggingConfig config) {
+        if (!acceptable(config.log_level(), "keeping log level " + applied)) {
+            return;
+        }
         if (!config.log_level().equalsIgnoreCase(applied)) {
             apply(config.log_level());
         }
+    }
+
+    /** Whether {@code level} is one of the five; a refusal is logged and shown by the admin endpoint. */
+    static boolean acceptable(final String level, final String keeping) {
+        if (level != null && LEVELS.contains(level.trim().toLowerCase(java.util.Locale.ROOT))) {
+            Refusals.accepted(PID);
+            return true;
+        }
+        Refusals.refused(new io.otaproxy.api.config.RefusedConfiguration(PID, "log.level", level,
+                "one of " + String.join(", ", LEVELS), System.currentTimeMillis()), keeping);
+        return false;
     }
 
     private void apply(final String level) {

@@ -1,6 +1,9 @@
 package io.otaproxy.admin.internal;
 
+import java.util.List;
+
 import io.otaproxy.api.cache.CacheMaintenance;
+import io.otaproxy.api.config.RefusedConfiguration;
 import io.otaproxy.api.space.DiskMonitor;
 import io.otaproxy.api.stats.CacheStatistics;
 import io.otaproxy.api.stats.ProxyStatistics;
@@ -45,6 +48,11 @@ public final class Operations {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile DiskMonitor disk;
 
+    /** Configurations the components refused and that still stand; whatever bundle refused them. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile List<RefusedConfiguration> refused;
+
     private volatile boolean destructiveAllowed;
 
     @Activate
@@ -65,7 +73,7 @@ public final class Operations {
     StatusReport status() {
         final DiskMonitor monitor = disk;
         return StatusReport.take(System.currentTimeMillis(), proxy, cache, monitor == null ? null : monitor.current(),
-                destructiveAllowed);
+                destructiveAllowed, refused == null ? List.of() : refused);
     }
 
     boolean destructiveAllowed() {

@@ -2,6 +2,7 @@ package io.otaproxy.admin.internal;
 
 import java.util.Locale;
 
+import io.otaproxy.api.config.RefusedConfiguration;
 import io.otaproxy.api.space.SpaceState;
 import io.otaproxy.api.stats.RequestOutcome;
 
@@ -70,6 +71,12 @@ final class StatusJson {
         }
         j.endArray();
         j.member("destructiveAllowed", r.destructiveAllowed());
+        j.name("refusedConfigurations").beginArray();
+        for (final RefusedConfiguration c : r.refusedConfigurations()) {
+            j.beginObject().member("time", c.atMillis()).member("pid", c.pid()).member("key", c.key())
+                    .member("value", c.value()).member("reason", c.reason()).endObject();
+        }
+        j.endArray();
         return j.endObject().toString();
     }
 

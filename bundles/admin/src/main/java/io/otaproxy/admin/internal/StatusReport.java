@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.otaproxy.api.config.RefusedConfiguration;
 import io.otaproxy.api.space.SpaceState;
 import io.otaproxy.api.stats.ActiveRequest;
 import io.otaproxy.api.stats.CacheStatistics;
@@ -23,17 +24,19 @@ import io.otaproxy.api.stats.RequestOutcome;
  * @param proxyServing whether the proxy servlet is active and takes requests (else the standby answers 503)
  * @param cachePresent whether a cache store is open (caching enabled and running)
  * @param space        the disk monitor's last measurement, or null
+ * @param refusedConfigurations configurations a component refused and that still stand, oldest first
  */
 record StatusReport(long atMillis, boolean proxyServing, Map<RequestOutcome, Long> requests, long bytesServed,
         long bytesFromUpstream, long upstreamErrors, int activeRequests, boolean cachePresent, long cacheEntries,
         long cacheBytes, long evictedEntries, long evictedBytes, long integrityFailures, long fillUpstreamFailures,
-        List<Download> downloads, SpaceState space, List<ReportedError> recentErrors, boolean destructiveAllowed) {
+        List<Download> downloads, SpaceState space, List<ReportedError> recentErrors, boolean destructiveAllowed,
+        List<RefusedConfiguration> refusedConfigurations) {
 
     /** At most this many errors are shown, newest kept. */
     static final int MAX_ERRORS = 20;
 
     static StatusReport take(final long atMillis, final ProxyStatistics proxy, final CacheStatistics cache,
-            final SpaceState space, final boolean destructiveAllowed) {
+            final SpaceState space, final boolean destructiveAllowed, final List<RefusedConfiguration> refused) {
         final Map<RequestOutcome, Long> requests = new EnumMap<>(RequestOutcome.class);
         final List<ReportedError> errors = new ArrayList<>();
         final Map<String, String> urlByKey = new HashMap<>();
@@ -76,7 +79,8 @@ record StatusReport(long atMillis, boolean proxyServing, Map<RequestOutcome, Lon
                 cache == null ? 0 : cache.entries(), cache == null ? 0 : cache.usedBytes(),
                 cache == null ? 0 : cache.evictedEntries(), cache == null ? 0 : cache.evictedBytes(),
                 cache == null ? 0 : cache.integrityFailures(), cache == null ? 0 : cache.upstreamFailures(),
-                List.copyOf(downloads), space, List.copyOf(recent), destructiveAllowed);
+                List.copyOf(downloads), space, List.copyOf(recent), destructiveAllowed,
+                refused.stream().sorted(Comparator.comparingLong(RefusedConfiguration::atMillis)).toList());
     }
 
     long requests(final RequestOutcome outcome) {

@@ -3,6 +3,7 @@ package io.otaproxy.admin.internal;
 import java.time.Instant;
 import java.util.Locale;
 
+import io.otaproxy.api.config.RefusedConfiguration;
 import io.otaproxy.api.space.SpaceState;
 import io.otaproxy.api.stats.RequestOutcome;
 
@@ -51,6 +52,10 @@ final class StatusText {
         for (final ReportedError e : r.recentErrors()) {
             b.append("  ").append(Instant.ofEpochMilli(e.atMillis())).append(' ').append(e.source()).append(": ")
                     .append(e.message()).append('\n');
+        }
+        b.append("refused configurations: ").append(r.refusedConfigurations().size()).append('\n');
+        for (final RefusedConfiguration c : r.refusedConfigurations()) {
+            b.append("  ").append(Instant.ofEpochMilli(c.atMillis())).append(' ').append(c).append('\n');
         }
         b.append("purge and evict: ").append(r.destructiveAllowed() ? "allowed" : "disabled").append('\n');
         return b.toString();

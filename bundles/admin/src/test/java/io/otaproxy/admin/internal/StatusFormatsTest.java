@@ -10,6 +10,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
+import io.otaproxy.api.config.RefusedConfiguration;
 import io.otaproxy.api.space.SpaceState;
 import io.otaproxy.api.space.SpaceZone;
 import io.otaproxy.api.stats.ActiveRequest;
@@ -130,7 +131,8 @@ public final class StatusFormatsTest {
         cache.fills.add(new FillProgress(KEY_B, "downloading", 10, -1, 1, 200));
         cache.fills.add(new FillProgress(KEY_A, "downloading", 300, 1_000, 2, 150));
         cache.errors.add(new ErrorRecord(250, "download of " + KEY_B + " refused: wrong sha256"));
-        return StatusReport.take(1_000, proxy, cache, space, false);
+        return StatusReport.take(1_000, proxy, cache, space, false, List.of(
+                new RefusedConfiguration("io.otaproxy.disk", "hard.limit.percent", -5, "a percentage from 1 to 100", 900)));
     }
 
     @Test
@@ -153,6 +155,15 @@ public final class StatusFormatsTest {
         assertEquals(2, errors.size());
         assertEquals("cache", errors.get(0).source());
         assertEquals("proxy", errors.get(1).source());
+    }
+
+    @Test
+    public void aRefusedConfigurationIsShownWithItsKeyAndValue() {
+        final StatusReport r = report();
+        assertTrue(StatusJson.render(r).contains("\"refusedConfigurations\":[{\"time\":900,\"pid\":\"io.otaproxy.disk\","
+                + "\"key\":\"hard.limit.percent\",\"value\":\"-5\""));
+        assertTrue(StatusText.render(r).contains("refused configurations: 1\n"));
+        assertTrue(StatusText.render(r).contains("io.otaproxy.disk: hard.limit.percent = -5 refused"));
     }
 
     @Test
@@ -182,7 +193,7 @@ public final class StatusFormatsTest {
 
     @Test
     public void missingServicesLeaveTheirPartsEmpty() {
-        final StatusReport r = StatusReport.take(1, null, null, null, true);
+        final StatusReport r = StatusReport.take(1, null, null, null, true, List.of());
         assertFalse(r.proxyServing());
         assertFalse(r.cachePresent());
         assertEquals(0, r.requests(RequestOutcome.HIT));
@@ -242,7 +253,7 @@ public final class StatusFormatsTest {
         assertTrue(json, json.contains("\"url\":null"));
         assertTrue(json, json.contains("\"disk\":{\"state\":\"above_soft\",\"totalBytes\":1000000,\"usedBytes\":750000,"
                 + "\"freeBytes\":250000,\"usedPercent\":75.0,\"softLimitPercent\":70,\"hardLimitPercent\":80"));
-        assertTrue(json, json.contains("\"destructiveAllowed\":false}"));
+        assertTrue(json, json.contains("\"destructiveAllowed\":false,"));
     }
 
     @Test

@@ -91,7 +91,10 @@ public final class CacheStoreComponent {
 
     @Activate
     void activate(final BundleContext bundleContext, final CacheStoreConfig config) {
-        ClassPreload.all(bundleContext.getBundle()); // fills in flight may outlive this revision
+        ClassPreload.all(org.osgi.framework.FrameworkUtil.getBundle(CacheStoreComponent.class)); // fills may outlive it
+        if (!CacheSettingsCheck.acceptable(config, "the cache store starts with the next valid one; the proxy relays")) {
+            throw new IllegalArgumentException("refused configuration of " + CacheSettingsCheck.PID);
+        }
         final StoreOptions next = StoreOptions.of(config);
         LOG.info("Activating cache store in {} (cache {}, always finish fills: {})", next.directory(),
                 next.enabled() ? "enabled" : "disabled", next.alwaysFinish());
@@ -105,6 +108,9 @@ public final class CacheStoreComponent {
 
     @Modified
     void modified(final CacheStoreConfig config) {
+        if (!CacheSettingsCheck.acceptable(config, "keeping the configuration in force")) {
+            return;
+        }
         final StoreOptions next = StoreOptions.of(config);
         LOG.info("Modifying cache store: directory {}, cache {}, wipe id '{}', always finish fills: {},"
                 + " eviction policy {}", next.directory(), next.enabled() ? "enabled" : "disabled", next.wipeId(),

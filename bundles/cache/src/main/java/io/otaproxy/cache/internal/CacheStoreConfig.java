@@ -2,9 +2,12 @@ package io.otaproxy.cache.internal;
 
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 
 /** Configuration of the cache store (PID {@code io.otaproxy.cache}), written by the configuration bundle. */
-@ObjectClassDefinition(name = "ota-proxy: cache store", description = "Where and whether downloads are cached.")
+@ObjectClassDefinition(name = "ota-proxy: cache store", description = "Where and whether downloads are cached."
+        + " The disk monitor watches the file system of this directory. Normally written from proxy_info.yml; a value"
+        + " set here wins over the file. An invalid configuration is refused whole.")
 @interface CacheStoreConfig {
 
     @AttributeDefinition(name = "Cache directory",
@@ -34,7 +37,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + " the cache its cap: the policy registered with this name (service property 'policy'), such"
                     + " as 'lru' (least recently used, the default) or 'gdsf' (favours small, often-read files)."
                     + " Changed live: the new policy takes over the whole cache without a restart. If it is not"
-                    + " installed, another installed policy is used meanwhile.")
+                    + " installed, another installed policy is used meanwhile.",
+            options = {@Option(label = "lru: least recently used", value = "lru"),
+                @Option(label = "gdsf: favours small, often-read files", value = "gdsf")})
     String eviction_policy() default "lru";
 
     @AttributeDefinition(name = "Relay memory (bytes)",

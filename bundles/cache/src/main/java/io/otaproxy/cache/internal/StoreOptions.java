@@ -21,7 +21,7 @@ record StoreOptions(Path directory, boolean enabled, String wipeId, boolean alwa
         return new StoreOptions(Path.of(config.cache_dir()).toAbsolutePath().normalize(), config.enable_cache(),
                 wipeId, config.fill_always_finish(), ExternalCaches.of(config.external_cache_dirs()),
                 policy.isEmpty() ? DEFAULT_POLICY : policy,
-                Math.max(MIN_RELAY_MEMORY_BYTES, config.relay_memory_bytes()));
+                config.relay_memory_bytes());
     }
 
     /** Whether going from {@code this} to {@code next} needs the store closed and opened again. */

@@ -42,18 +42,13 @@ final class ConfigKeys {
     /** Which registered eviction policy (service property {@code policy}) the cache store uses. */
     static final String CACHE_EVICTION_POLICY = "eviction.policy";
 
-    /** The disk monitor. */
+    /** The disk monitor; the directory it watches is the cache store's {@link #CACHE_DIR}. */
     static final String DISK_PID = "io.otaproxy.disk";
-    static final String DISK_CACHE_DIR = "cache.dir";
     static final String DISK_SOFT_LIMIT_PERCENT = "soft.limit.percent";
     static final String DISK_HARD_LIMIT_PERCENT = "hard.limit.percent";
     /** Cap on the cache's own size in bytes; 0 when there is none. */
     static final String DISK_CACHE_MAX_BYTES = "cache.max.bytes";
     static final String DISK_POLL_INTERVAL_MS = "poll.interval.ms";
-
-    /** The eviction policy selector. */
-    static final String EVICTION_PID = "io.otaproxy.eviction";
-    static final String EVICTION_POLICY = "policy";
 
     /** The log level, for whichever bundle takes charge of logging. */
     static final String LOGGING_PID = "io.otaproxy.logging";

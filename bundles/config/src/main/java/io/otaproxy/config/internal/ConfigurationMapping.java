@@ -36,7 +36,6 @@ final class ConfigurationMapping {
         pids.put(ConfigKeys.PROXY_PID, proxy(info));
         pids.put(ConfigKeys.CACHE_PID, cache(info));
         pids.put(ConfigKeys.DISK_PID, disk(info));
-        pids.put(ConfigKeys.EVICTION_PID, Map.of(ConfigKeys.EVICTION_POLICY, info.evictionPolicy()));
         pids.put(ConfigKeys.LOGGING_PID, Map.of(ConfigKeys.LOGGING_LEVEL, info.logLevel()));
         pids.put(ConfigKeys.ADMIN_PID, Map.of(ConfigKeys.ADMIN_ALLOW_DESTRUCTIVE, info.adminAllowDestructive()));
         return pids;
@@ -121,7 +120,6 @@ final class ConfigurationMapping {
 
     private static Map<String, Object> disk(final ProxyInfo info) {
         final Map<String, Object> p = new LinkedHashMap<>();
-        p.put(ConfigKeys.DISK_CACHE_DIR, info.cacheDir());
         p.put(ConfigKeys.DISK_SOFT_LIMIT_PERCENT, info.softLimitPercent());
         p.put(ConfigKeys.DISK_HARD_LIMIT_PERCENT, info.hardLimitPercent());
         p.put(ConfigKeys.DISK_CACHE_MAX_BYTES, info.cacheMaxBytes());

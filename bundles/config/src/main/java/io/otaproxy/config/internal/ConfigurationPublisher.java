@@ -19,17 +19,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes a {@link ProxyInfo} into ConfigAdmin. A configuration is updated only when its properties really change:
- * every update reaches its component, and an update of the HTTP listener restarts Jetty and drops connections.
+ * Writes a {@link ProxyInfo} into ConfigAdmin, where the file is one writer among others. A property is written only
+ * if it is missing or still holds the value this bridge wrote there last ({@link WrittenValues}); a value set
+ * directly in ConfigAdmin since then is kept, and the file's value for it is logged as not applied. Properties the
+ * file does not map (a file installer's, a console's) are kept as they are. A configuration is updated only when
+ * a property really changes: every update reaches its component, and an update of the HTTP listener restarts Jetty
+ * and drops connections.
  */
 final class ConfigurationPublisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConfigurationPublisher.class);
 
-    /** Keys ConfigAdmin (or a file installer) keeps on a configuration itself; they are never ours to compare. */
+    /** The key by which a file installer links a configuration to its {@code .cfg} file; kept on every update. */
+    private static final String FILE_INSTALL_KEY = "felix.fileinstall.filename";
+
+    /** Keys ConfigAdmin (or a file installer) keeps on a configuration itself; never ours to write. */
     private static final Set<String> MANAGED_KEYS = Set.of(Constants.SERVICE_PID,
             ConfigurationAdmin.SERVICE_FACTORYPID, ConfigurationAdmin.SERVICE_BUNDLELOCATION,
-            ":org.apache.felix.configadmin.revision:", "felix.fileinstall.filename");
+            ":org.apache.felix.configadmin.revision:", FILE_INSTALL_KEY);
 
     // "?" is the multi-location that binds to no bundle, so the consumers may read what this bundle writes.
     private static final String ANY_LOCATION = "?";
@@ -40,11 +47,14 @@ final class ConfigurationPublisher {
 
     private final ConfigurationAdmin configAdmin;
     private final ConfigurationMapping mapping;
+    private final WrittenValues written;
     private boolean publishedOnce;
 
-    ConfigurationPublisher(final ConfigurationAdmin configAdmin, final ConfigurationMapping mapping) {
+    ConfigurationPublisher(final ConfigurationAdmin configAdmin, final ConfigurationMapping mapping,
+            final WrittenValues written) {
         this.configAdmin = configAdmin;
         this.mapping = mapping;
+        this.written = written;
     }
 
     /**
@@ -84,6 +94,7 @@ final class ConfigurationPublisher {
             changed++;
         }
         publishedOnce = true;
+        written.save();
         if (first) {
             LOG.info("Published proxy_info settings ({} configurations changed): {}", changed, info);
         } else if (changed == 0) {
@@ -92,15 +103,44 @@ final class ConfigurationPublisher {
         return changed;
     }
 
-    /** Updates one configuration if its properties differ; logs which keys changed unless this is the first publish. */
-    private static boolean apply(final Configuration configuration, final String pid, final Map<String, Object> wanted,
+    /**
+     * Writes the properties of {@code wanted} that are missing or still the file's, keeping everything else the
+     * configuration holds; logs which keys changed unless this is the first publish, and which were kept.
+     */
+    private boolean apply(final Configuration configuration, final String pid, final Map<String, Object> wanted,
             final boolean quiet) throws IOException {
         final Dictionary<String, Object> current = configuration.getProperties();
-        final List<String> changes = differences(current, wanted);
+        final Hashtable<String, Object> next = new Hashtable<>();
+        if (current != null) {
+            for (final String key : Collections.list(current.keys())) {
+                if (!MANAGED_KEYS.contains(key) || key.equals(FILE_INSTALL_KEY)) {
+                    next.put(key, current.get(key));
+                }
+            }
+        }
+        final List<String> changes = new ArrayList<>();
+        final List<String> kept = new ArrayList<>();
+        for (final Map.Entry<String, Object> entry : wanted.entrySet()) {
+            final String key = entry.getKey();
+            final Object now = current == null ? null : current.get(key);
+            if (Objects.deepEquals(now, entry.getValue())) {
+                written.written(pid, key, now); // the same value, whoever wrote it: the file's from now on
+            } else if (now == null || written.isWritten(pid, key, now)) {
+                next.put(key, entry.getValue());
+                written.written(pid, key, entry.getValue());
+                changes.add(key + " " + show(now) + " → " + show(entry.getValue()));
+            } else {
+                kept.add(key + " = " + show(now) + " (the file's " + show(entry.getValue()) + " not applied)");
+            }
+        }
+        if (!kept.isEmpty()) {
+            LOG.warn("{}: keeping values set directly in ConfigAdmin: {}; delete such a property in ConfigAdmin to"
+                    + " hand it back to proxy_info.yml", pid, String.join(", ", kept));
+        }
         if (changes.isEmpty()) {
             return false;
         }
-        configuration.update(new Hashtable<>(wanted));
+        configuration.update(next);
         if (quiet) {
             return true;
         }
@@ -129,27 +169,9 @@ final class ConfigurationPublisher {
         for (final Configuration configuration : existing) {
             configuration.delete();
         }
+        written.deleted(pid);
         LOG.info("Deleted {}: {}", pid, why);
         return true;
-    }
-
-    /** Each difference as {@code key old → new}; an empty list when the configuration already holds {@code wanted}. */
-    static List<String> differences(final Dictionary<String, Object> current, final Map<String, Object> wanted) {
-        final List<String> changes = new ArrayList<>();
-        for (final Map.Entry<String, Object> entry : wanted.entrySet()) {
-            final Object old = current == null ? null : current.get(entry.getKey());
-            if (!Objects.deepEquals(old, entry.getValue())) {
-                changes.add(entry.getKey() + " " + show(old) + " → " + show(entry.getValue()));
-            }
-        }
-        if (current != null) {
-            for (final String key : Collections.list(current.keys())) {
-                if (!wanted.containsKey(key) && !MANAGED_KEYS.contains(key)) {
-                    changes.add(key + " " + show(current.get(key)) + " → (removed)");
-                }
-            }
-        }
-        return changes;
     }
 
     private static String render(final Map<String, Object> properties) {

@@ -28,6 +28,8 @@ public final class ProxyInfoComponent {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyInfoComponent.class);
 
     static final long DEFAULT_POLL_MS = 1_000;
+    /** In the bundle's data area: kept across restarts on the same storage and across updates of this bundle. */
+    static final String WRITTEN_VALUES_FILE = "written-values.properties";
     // Polling faster than this buys nothing for a hand-edited file and costs a read per tick.
     static final long MIN_POLL_MS = 10;
 
@@ -40,8 +42,10 @@ public final class ProxyInfoComponent {
         final Map<String, String> overrides = overrides(context);
         LOG.info("Activating proxy_info reader: file {}, poll every {} ms, overrides {}",
                 file == null ? "(none)" : file, pollMs, overrides);
+        final java.io.File record = context.getDataFile(WRITTEN_VALUES_FILE);
         final ConfigurationPublisher publisher = new ConfigurationPublisher(configAdmin,
-                new ConfigurationMapping(context.getProperty(Constants.FRAMEWORK_UUID)));
+                new ConfigurationMapping(context.getProperty(Constants.FRAMEWORK_UUID)),
+                record == null ? WrittenValues.inMemory() : WrittenValues.load(record.toPath()));
         watcher = new ProxyInfoWatcher(file, new ProxyInfoParser(Paths.get("")), overrides, publisher::publish,
                 pollMs);
         // synchronous on purpose: the proxy's listener must not come up before its configuration exists

@@ -3,7 +3,6 @@ package io.otaproxy.config.internal;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;
-import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Paths;
 import java.util.Dictionary;
@@ -19,19 +18,20 @@ public final class ConfigurationPublisherTest {
 
     private final ProxyInfoParser parser = new ProxyInfoParser(Paths.get("/srv/ota"));
     private final FakeConfigurationAdmin configAdmin = new FakeConfigurationAdmin();
+    private final WrittenValues written = WrittenValues.inMemory();
     private final ConfigurationPublisher publisher =
-            new ConfigurationPublisher(configAdmin, new ConfigurationMapping("launch-42"));
+            new ConfigurationPublisher(configAdmin, new ConfigurationMapping("launch-42"), written);
 
     private ProxyInfo parse(final String yaml) throws InvalidProxyInfoException {
         return parser.parse(yaml, Map.of());
     }
 
     @Test
-    public void firstPublishCreatesAllEightConfigurations() throws Exception {
+    public void firstPublishCreatesAllSevenConfigurations() throws Exception {
         final ProxyInfo info = parse("upper_ota_proxy: http://10.0.0.1:8082\ninit_cache: true\n"
                 + "external_cache_dirs: [/media/usb]\ncache_max_bytes: 1K\n");
-        assertEquals(8, publisher.publish(info));
-        assertEquals(8, configAdmin.pids().size());
+        assertEquals(7, publisher.publish(info));
+        assertEquals(7, configAdmin.pids().size());
 
         final Dictionary<String, Object> proxy = configAdmin.properties("io.otaproxy.proxy");
         assertEquals("http://10.0.0.1:8082", proxy.get("upper.proxy"));
@@ -59,13 +59,12 @@ public final class ConfigurationPublisherTest {
         assertEquals(16L << 20, cache.get("relay.memory.bytes")); // the rest
 
         final Dictionary<String, Object> disk = configAdmin.properties("io.otaproxy.disk");
-        assertEquals("/srv/ota/ota-cache", disk.get("cache.dir"));
+        assertNull("the cache store's key, read from there", disk.get("cache.dir"));
         assertEquals(70, disk.get("soft.limit.percent"));
         assertEquals(80, disk.get("hard.limit.percent"));
         assertEquals(1024L, disk.get("cache.max.bytes"));
         assertEquals(2_000L, disk.get("poll.interval.ms"));
 
-        assertEquals("lru", configAdmin.properties("io.otaproxy.eviction").get("policy"));
         assertEquals("info", configAdmin.properties("io.otaproxy.logging").get("log.level"));
 
         final Dictionary<String, Object> http = configAdmin.properties(HTTP_PID);
@@ -125,7 +124,7 @@ public final class ConfigurationPublisherTest {
         publisher.publish(parse("cache_max_bytes: 2G\n"));
         final int before = configAdmin.totalUpdates();
         final ConfigurationPublisher restarted =
-                new ConfigurationPublisher(configAdmin, new ConfigurationMapping("launch-42"));
+                new ConfigurationPublisher(configAdmin, new ConfigurationMapping("launch-42"), written);
         assertEquals(0, restarted.publish(parse("cache_max_bytes: 2G\n")));
         assertEquals(before, configAdmin.totalUpdates());
     }
@@ -136,8 +135,8 @@ public final class ConfigurationPublisherTest {
         assertEquals(1, publisher.publish(parse("disk_use_limit_soft_p: 60\n")));
         assertEquals(2, configAdmin.updates("io.otaproxy.disk"));
         assertEquals(60, configAdmin.properties("io.otaproxy.disk").get("soft.limit.percent"));
-        for (final String pid : List.of("io.otaproxy.proxy", "io.otaproxy.cache", "io.otaproxy.eviction",
-                "io.otaproxy.logging", HTTP_PID)) {
+        for (final String pid : List.of("io.otaproxy.proxy", "io.otaproxy.cache", "io.otaproxy.logging",
+                "io.otaproxy.admin", HTTP_PID)) {
             assertEquals(pid, 1, configAdmin.updates(pid));
         }
     }
@@ -187,7 +186,7 @@ public final class ConfigurationPublisherTest {
         assertEquals(1, publisher.publish(parse("enable_local_ota_proxy: false\n")));
         assertEquals(1, configAdmin.deletions(HTTP_PID));
         assertNull(configAdmin.properties(HTTP_PID));
-        assertEquals(7, configAdmin.pids().size());
+        assertEquals(6, configAdmin.pids().size());
         // staying disabled deletes nothing more
         assertEquals(0, publisher.publish(parse("enable_local_ota_proxy: false\n")));
         assertEquals(1, configAdmin.deletions(HTTP_PID));
@@ -197,22 +196,18 @@ public final class ConfigurationPublisherTest {
     }
 
     @Test
-    public void aForeignKeyCountsAsAChange() throws Exception {
+    public void aForeignKeyIsKeptAndChangesNothing() throws Exception {
         publisher.publish(parse(""));
-        configAdmin.getConfiguration("io.otaproxy.eviction", "?")
-                .update(new java.util.Hashtable<>(Map.of("policy", "lru", "stray", "x")));
-        assertEquals(1, publisher.publish(parse("")));
-        assertNull(configAdmin.properties("io.otaproxy.eviction").get("stray"));
-    }
-
-    @Test
-    public void differencesIgnoreConfigAdminKeysAndCompareArraysByContent() {
-        final java.util.Hashtable<String, Object> current = new java.util.Hashtable<>();
-        current.put("service.pid", "x");
-        current.put("service.bundleLocation", "?");
-        current.put("dirs", new String[] {"/a"});
-        assertTrue(ConfigurationPublisher.differences(current, Map.of("dirs", new String[] {"/a"})).isEmpty());
-        assertEquals(List.of("dirs [/a] → [/b]"),
-                ConfigurationPublisher.differences(current, Map.of("dirs", new String[] {"/b"})));
+        final Dictionary<String, Object> props = configAdmin.properties("io.otaproxy.logging");
+        props.put("felix.fileinstall.filename", "file:/etc/io.otaproxy.logging.cfg");
+        props.put("stray", "x");
+        configAdmin.getConfiguration("io.otaproxy.logging", "?").update(props);
+        assertEquals(0, publisher.publish(parse("")));
+        assertEquals(1, publisher.publish(parse("log_level: debug\n")));
+        final Dictionary<String, Object> after = configAdmin.properties("io.otaproxy.logging");
+        assertEquals("debug", after.get("log.level"));
+        assertEquals("x", after.get("stray"));
+        assertEquals("the file installer's link stays", "file:/etc/io.otaproxy.logging.cfg",
+                after.get("felix.fileinstall.filename"));
     }
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
+import io.otaproxy.api.config.RefusedConfiguration;
 import io.otaproxy.api.space.CacheUsage;
 import io.otaproxy.api.space.DiskMonitor;
 import io.otaproxy.api.space.SpaceState;
@@ -23,7 +24,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,9 +37,8 @@ import org.slf4j.LoggerFactory;
  * worth). While no store offers its size, the cache counts as 0 bytes: without a store nothing is written to the
  * cache and nothing could be evicted, so the cap has no one to act on it; the file system limits still apply.
  */
-@Component(service = DiskMonitor.class, configurationPid = "io.otaproxy.disk",
+@Component(service = DiskMonitor.class, configurationPid = {DiskSettingsCheck.CACHE_PID, DiskSettingsCheck.PID},
         configurationPolicy = ConfigurationPolicy.REQUIRE)
-@Designate(ocd = DiskMonitorConfig.class)
 public final class FileSystemDiskMonitor implements DiskMonitor {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileSystemDiskMonitor.class);
@@ -50,6 +49,7 @@ public final class FileSystemDiskMonitor implements DiskMonitor {
     private ScheduledFuture<?> poll;
     private volatile Path cacheDir;
     private volatile SpaceLimits limits;
+    private volatile long pollMillis;
     private volatile SpaceState state;
     private volatile boolean failing;
     private volatile CacheUsage cacheUsage;
@@ -64,25 +64,49 @@ public final class FileSystemDiskMonitor implements DiskMonitor {
         this.clock = clock;
     }
 
+    /** The one property of the cache store's configuration the monitor reads: the directory it watches. */
+    @interface CacheDirectory {
+        String cache_dir() default "ota-cache";
+    }
+
     @Activate
-    void activate(final DiskMonitorConfig config) {
+    void activate(final DiskMonitorConfig config, final CacheDirectory cache) {
+        final RefusedConfiguration problem = DiskSettingsCheck.problem(config, cache.cache_dir(), clock.getAsLong());
+        if (problem != null) {
+            Refusals.refused(problem, "the disk monitor starts with the next valid configuration");
+            throw new IllegalArgumentException(problem.toString());
+        }
+        Refusals.accepted(DiskSettingsCheck.PID);
         LOG.info("Activating disk monitor for {}: soft {} %, hard {} %, cap {} bytes, every {} ms",
-                config.cache_dir(), config.soft_limit_percent(), config.hard_limit_percent(),
+                cache.cache_dir(), config.soft_limit_percent(), config.hard_limit_percent(),
                 config.cache_max_bytes(), config.poll_interval_ms());
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread t = new Thread(r, "ota-proxy-disk-monitor");
             t.setDaemon(true);
             return t;
         });
-        apply(config);
+        apply(config, cache.cache_dir());
     }
 
     @Modified
-    void modified(final DiskMonitorConfig config) {
+    void modified(final DiskMonitorConfig config, final CacheDirectory cache) {
+        final RefusedConfiguration problem = DiskSettingsCheck.problem(config, cache.cache_dir(), clock.getAsLong());
+        if (problem != null) {
+            final SpaceLimits kept = limits;
+            Refusals.refused(problem, "keeping " + cacheDir + " with soft " + kept.softPercent() + " %, hard "
+                    + kept.hardPercent() + " %, cap " + kept.cacheMaxBytes() + " bytes");
+            return;
+        }
+        Refusals.accepted(DiskSettingsCheck.PID);
+        final Path dir = Path.of(cache.cache_dir()).toAbsolutePath().normalize();
+        final SpaceLimits next = SpaceLimits.from(config);
+        if (dir.equals(cacheDir) && next.equals(limits) && config.poll_interval_ms() == pollMillis) {
+            return; // a change of the cache store's other properties
+        }
         LOG.info("Modifying disk monitor for {}: soft {} %, hard {} %, cap {} bytes, every {} ms",
-                config.cache_dir(), config.soft_limit_percent(), config.hard_limit_percent(),
+                cache.cache_dir(), config.soft_limit_percent(), config.hard_limit_percent(),
                 config.cache_max_bytes(), config.poll_interval_ms());
-        apply(config);
+        apply(config, cache.cache_dir());
     }
 
     @Deactivate
@@ -104,14 +128,15 @@ public final class FileSystemDiskMonitor implements DiskMonitor {
         }
     }
 
-    private synchronized void apply(final DiskMonitorConfig config) {
-        cacheDir = Path.of(config.cache_dir()).toAbsolutePath().normalize();
+    private synchronized void apply(final DiskMonitorConfig config, final String dir) {
+        cacheDir = Path.of(dir).toAbsolutePath().normalize();
         limits = SpaceLimits.from(config);
+        pollMillis = config.poll_interval_ms();
         measure(); // the new limits hold from now on, not from the next tick
         if (poll != null) {
             poll.cancel(false);
         }
-        final long interval = Math.max(10, config.poll_interval_ms());
+        final long interval = config.poll_interval_ms();
         poll = scheduler.scheduleWithFixedDelay(this::measure, interval, interval, TimeUnit.MILLISECONDS);
     }
 

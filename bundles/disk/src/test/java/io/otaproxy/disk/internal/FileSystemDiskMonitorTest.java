@@ -48,6 +48,20 @@ public class FileSystemDiskMonitorTest {
         }
     }
 
+    private static FileSystemDiskMonitor.CacheDirectory cacheDir(final Path dir) {
+        return new FileSystemDiskMonitor.CacheDirectory() {
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return FileSystemDiskMonitor.CacheDirectory.class;
+            }
+
+            @Override
+            public String cache_dir() {
+                return dir.toString();
+            }
+        };
+    }
+
     private static DiskMonitorConfig config(final Path dir, final int soft, final int hard, final long cap) {
         return config(dir, soft, hard, cap, 60_000); // the test drives measure() itself
     }
@@ -58,11 +72,6 @@ public class FileSystemDiskMonitorTest {
             @Override
             public Class<? extends Annotation> annotationType() {
                 return DiskMonitorConfig.class;
-            }
-
-            @Override
-            public String cache_dir() {
-                return dir.toString();
             }
 
             @Override
@@ -93,26 +102,67 @@ public class FileSystemDiskMonitorTest {
         final FakeDisk disk = new FakeDisk();
         monitor = new FileSystemDiskMonitor(disk, () -> 42L);
         monitor.bindCacheUsage(() -> 300);
-        monitor.activate(config(dir, 70, 80, 0));
+        monitor.activate(config(dir, 70, 80, 0), cacheDir(dir));
         assertEquals(SpaceZone.BELOW_SOFT, monitor.current().zone());
         assertEquals(300, monitor.current().cacheBytes());
         assertEquals(50.0, monitor.current().usedPercent(), 0.001);
 
-        monitor.modified(config(dir, 40, 80, 0));
+        monitor.modified(config(dir, 40, 80, 0), cacheDir(dir));
         assertEquals(SpaceZone.ABOVE_SOFT, monitor.current().zone());
 
-        monitor.modified(config(dir, 40, 45, 0));
+        monitor.modified(config(dir, 40, 45, 0), cacheDir(dir));
         assertEquals(SpaceZone.ABOVE_HARD, monitor.current().zone());
 
-        monitor.modified(config(dir, 70, 80, 200));
+        monitor.modified(config(dir, 70, 80, 200), cacheDir(dir));
         assertEquals("cache above its cap", SpaceZone.ABOVE_SOFT, monitor.current().zone());
+    }
+
+    @Test
+    public void anInvalidConfigurationIsRefusedWholeAndTheLastGoodOneStays() throws Exception {
+        final Path dir = tmp.newFolder("cache").toPath();
+        monitor = new FileSystemDiskMonitor(new FakeDisk(), () -> 42L);
+        monitor.activate(config(dir, 70, 80, 0), cacheDir(dir));
+        // a negative hard limit would put every measurement above it and stop all caching
+        monitor.modified(config(dir, 30, -5, 0), cacheDir(dir));
+        assertEquals(SpaceZone.BELOW_SOFT, monitor.current().zone());
+        assertEquals(70, monitor.current().softLimitPercent());
+        // soft above hard, with a valid other change in the same configuration: nothing of it applies
+        monitor.modified(config(dir, 90, 80, 100), cacheDir(dir));
+        assertEquals(70, monitor.current().softLimitPercent());
+        assertEquals(0, monitor.current().cacheMaxBytes());
+        monitor.modified(config(dir, 40, 80, 0), cacheDir(dir));
+        assertEquals("a valid one applies again", 40, monitor.current().softLimitPercent());
+    }
+
+    @Test
+    public void eachCheckNamesItsKey() {
+        final Path dir = Path.of("/srv/cache");
+        assertEquals("soft.limit.percent", DiskSettingsCheck.problem(config(dir, 0, 80, 0), "d", 1).key());
+        assertEquals("hard.limit.percent", DiskSettingsCheck.problem(config(dir, 70, 101, 0), "d", 1).key());
+        assertEquals("soft.limit.percent", DiskSettingsCheck.problem(config(dir, 81, 80, 0), "d", 1).key());
+        assertEquals("cache.max.bytes", DiskSettingsCheck.problem(config(dir, 70, 80, -1), "d", 1).key());
+        assertEquals("poll.interval.ms", DiskSettingsCheck.problem(config(dir, 70, 80, 0, 0), "d", 1).key());
+        assertEquals("io.otaproxy.cache", DiskSettingsCheck.problem(config(dir, 70, 80, 0), " ", 1).pid());
+        assertEquals(null, DiskSettingsCheck.problem(config(dir, 1, 100, 0, 10), "d", 1));
+    }
+
+    @Test
+    public void anInvalidFirstConfigurationDoesNotStartTheMonitor() throws Exception {
+        final Path dir = tmp.newFolder("cache").toPath();
+        final FileSystemDiskMonitor refused = new FileSystemDiskMonitor(new FakeDisk(), () -> 42L);
+        try {
+            refused.activate(config(dir, 70, -5, 0), cacheDir(dir));
+            fail("activated with a negative hard limit");
+        } catch (final IllegalArgumentException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("hard.limit.percent = -5"));
+        }
     }
 
     @Test
     public void recreatesARemovedCacheDirectoryAndKeepsMeasuring() throws Exception {
         final Path dir = tmp.newFolder("cache").toPath();
         monitor = new FileSystemDiskMonitor(new FakeDisk(), System::currentTimeMillis);
-        monitor.activate(config(dir, 70, 80, 0));
+        monitor.activate(config(dir, 70, 80, 0), cacheDir(dir));
         Files.delete(dir);
         monitor.measure();
         assertTrue(Files.isDirectory(dir));
@@ -124,7 +174,7 @@ public class FileSystemDiskMonitorTest {
         final Path dir = tmp.newFolder("cache").toPath();
         final FakeDisk disk = new FakeDisk();
         monitor = new FileSystemDiskMonitor(disk, System::currentTimeMillis);
-        monitor.activate(config(dir, 70, 80, 0));
+        monitor.activate(config(dir, 70, 80, 0), cacheDir(dir));
         disk.broken.set(true);
         monitor.measure();
         assertEquals(SpaceZone.ABOVE_HARD, monitor.current().zone());
@@ -138,7 +188,7 @@ public class FileSystemDiskMonitorTest {
         final Path dir = tmp.newFolder("cache").toPath();
         Files.write(dir.resolve("entry"), new byte[5000]);
         monitor = new FileSystemDiskMonitor(new FakeDisk(), () -> 42L);
-        monitor.activate(config(dir, 70, 80, 1000));
+        monitor.activate(config(dir, 70, 80, 1000), cacheDir(dir));
         assertEquals("no store, no walk: the files are not counted", 0, monitor.current().cacheBytes());
         assertEquals(SpaceZone.BELOW_SOFT, monitor.current().zone());
 
@@ -174,7 +224,7 @@ public class FileSystemDiskMonitorTest {
         monitor.bindCacheUsage(() -> {
             throw new IllegalStateException("store closing");
         });
-        monitor.activate(config(dir, 70, 80, 100));
+        monitor.activate(config(dir, 70, 80, 100), cacheDir(dir));
         assertEquals(SpaceZone.BELOW_SOFT, monitor.current().zone());
         assertEquals(0, monitor.current().cacheBytes());
     }
@@ -185,7 +235,7 @@ public class FileSystemDiskMonitorTest {
         final FakeDisk disk = new FakeDisk();
         monitor = new FileSystemDiskMonitor(disk, () -> 42L);
         monitor.bindCacheUsage(() -> 10);
-        monitor.activate(config(dir, 70, 80, 1000));
+        monitor.activate(config(dir, 70, 80, 1000), cacheDir(dir));
         disk.usable = 250; // 75 % used
         monitor.measure();
         assertEquals(SpaceZone.ABOVE_SOFT, monitor.current().zone());
@@ -203,7 +253,7 @@ public class FileSystemDiskMonitorTest {
         final FakeDisk disk = new FakeDisk();
         final AtomicLong clock = new AtomicLong();
         monitor = new FileSystemDiskMonitor(disk, clock::incrementAndGet);
-        monitor.activate(config(dir, 70, 80, 0, 10));
+        monitor.activate(config(dir, 70, 80, 0, 10), cacheDir(dir));
         for (int i = 0; i < 3; i++) {
             Files.delete(dir);
             awaitTrue("the poller recreates the directory", () -> Files.isDirectory(dir));

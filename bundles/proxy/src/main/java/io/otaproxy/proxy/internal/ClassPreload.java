@@ -20,7 +20,11 @@ final class ClassPreload {
     private ClassPreload() {
     }
 
+    /** @param bundle this bundle; null outside a framework (unit tests), where there is nothing to do */
     static void all(final Bundle bundle) {
+        if (bundle == null) {
+            return;
+        }
         final String path = ClassPreload.class.getPackageName().replace('.', '/');
         final Enumeration<URL> entries = bundle.findEntries(path, "*.class", true);
         int loaded = 0;

@@ -100,6 +100,9 @@ public final class ProxyServlet extends HttpServlet {
     @Activate
     void activate(final ProxyServletConfig config) {
         ClassPreload.all(org.osgi.framework.FrameworkUtil.getBundle(ProxyServlet.class)); // responses may outlive it
+        if (!ProxySettingsCheck.acceptable(config, "the proxy starts with the next valid one; the standby answers 503")) {
+            throw new IllegalArgumentException("refused configuration of " + PID);
+        }
         final ProxySettings settings = ProxySettings.from(config);
         LOG.info("Activating proxy servlet: {}", settings);
         limiter.setLimits(settings.maxConcurrentRequests(), settings.maxRequestsPerClient());
@@ -111,6 +114,9 @@ public final class ProxyServlet extends HttpServlet {
 
     @Modified
     void modified(final ProxyServletConfig config) {
+        if (!ProxySettingsCheck.acceptable(config, "keeping the configuration in force")) {
+            return;
+        }
         memory(config.memory_budget_bytes());
         final ProxySettings settings = ProxySettings.from(config);
         final Relay old = relay;
@@ -149,12 +155,8 @@ public final class ProxyServlet extends HttpServlet {
         }
     }
 
-    /** Applies the memory budget live: two thirds to client write buffers, one third to relayed bodies. */
-    private void memory(final long configured) {
-        final long bytes = Math.max(MIN_MEMORY_BUDGET_BYTES, configured);
-        if (bytes != configured) {
-            LOG.warn("memory.budget.bytes {} is below the least usable, {}: using that", configured, bytes);
-        }
+    /** Applies the memory budget live (checked already): two thirds to client write buffers, one to relayed bodies. */
+    private void memory(final long bytes) {
         budget.resize(bytes / 3 * 2);
         relayMemory.limit(bytes / 3);
     }

@@ -5,7 +5,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** Configuration of the proxy servlet (PID {@code io.otaproxy.proxy}), written by the configuration bundle. */
 @ObjectClassDefinition(name = "ota-proxy: proxy servlet",
-        description = "How ota-proxy reaches upstream servers. Normally written from proxy_info.yml.")
+        description = "How ota-proxy reaches upstream servers and whom it serves. Normally written from"
+                + " proxy_info.yml; a value set here wins over the file. An invalid configuration is refused whole.")
 @interface ProxyServletConfig {
 
     @AttributeDefinition(name = "Upper proxy",
@@ -24,13 +25,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "The address the proxy listens on; requests addressed to it are answered with 400.")
     String listen_addr() default "0.0.0.0";
 
-    @AttributeDefinition(name = "Listen port", description = "The port the proxy listens on.")
+    @AttributeDefinition(name = "Listen port", min = "1", max = "65535", description = "The port the proxy listens on.")
     int listen_port() default 8082;
 
-    @AttributeDefinition(name = "Upstream connect timeout (ms)", description = "Give up connecting after this long: 504.")
+    @AttributeDefinition(name = "Upstream connect timeout (ms)", min = "1", max = "3600000", description = "Give up connecting after this long: 504.")
     int upstream_connect_timeout_ms() default 10_000;
 
-    @AttributeDefinition(name = "Upstream read timeout (ms)",
+    @AttributeDefinition(name = "Upstream read timeout (ms)", min = "1", max = "3600000",
             description = "Give up when upstream sends nothing for this long: 504 before the response, abort after.")
     int upstream_read_timeout_ms() default 16_000;
 
@@ -45,20 +46,20 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + " has looped and is answered with 508. Empty: a random id per instance.")
     String proxy_id() default "";
 
-    @AttributeDefinition(name = "Concurrent requests",
+    @AttributeDefinition(name = "Concurrent requests", min = "1", max = "1000000",
             description = "Requests served at once; one more is answered with 429 at once.")
     int max_concurrent_requests() default 1024;
 
-    @AttributeDefinition(name = "Concurrent requests per client",
+    @AttributeDefinition(name = "Concurrent requests per client", min = "0", max = "1000000",
             description = "Requests served at once for one client address (429 beyond); 0: no limit of its own.")
     int max_requests_per_client() default 0;
 
-    @AttributeDefinition(name = "Upstream connections",
+    @AttributeDefinition(name = "Upstream connections", min = "0", max = "1000000",
             description = "Upstream connections open at once, idle pooled ones included; a request that finds none"
                     + " free within the connect timeout gets 503. 0: no limit.")
     int max_upstream_connections() default 256;
 
-    @AttributeDefinition(name = "Request head deadline (ms)",
+    @AttributeDefinition(name = "Request head deadline (ms)", min = "0", max = "3600000",
             description = "A new client connection that has not sent a complete request head this long after"
                     + " opening is closed, however slowly it keeps sending. 0: only the idle timeout applies.")
     int client_header_timeout_ms() default 30_000;
