@@ -169,9 +169,7 @@ final class AsyncBody implements WriteListener {
                     return;
                 }
                 if (n == 0) {
-                    if (unflushed) {
-                        unflushed = false;
-                        out.flush();
+                    if (flushBeforeWaiting()) {
                         continue;
                     }
                     source.whenReadable(end.position(), wake);
@@ -217,9 +215,7 @@ final class AsyncBody implements WriteListener {
                 continue;
             }
             if (n == 0) {
-                if (unflushed) {
-                    unflushed = false;
-                    out.flush(); // caught up with the download: send what the container holds
+                if (flushBeforeWaiting()) {
                     continue;
                 }
                 releaseBuffer(); // wait holding no buffer
@@ -237,6 +233,20 @@ final class AsyncBody implements WriteListener {
             done += n;
             written += n;
         }
+    }
+
+    /**
+     * Caught up with the download: sends what the container holds before waiting for more, so the client has every
+     * byte there is. Returns true if it flushed (go round again: the flush may not be done), false if there was
+     * nothing to send and the step may wait.
+     */
+    private boolean flushBeforeWaiting() throws IOException {
+        if (!unflushed) {
+            return false;
+        }
+        unflushed = false;
+        out.flush();
+        return true;
     }
 
     /** Takes a buffer, or queues for one; false when queued. */
