@@ -59,7 +59,7 @@ final class OriginConnection implements Runnable {
                     return;
                 }
                 origin.record(request);
-                Behaviour behaviour = origin.lookup(request.target());
+                Behaviour behaviour = origin.behaviourFor(request);
                 if (behaviour == null) {
                     behaviour = Behaviour.status(404, ("not found: " + request.target() + "\n").getBytes(StandardCharsets.ISO_8859_1));
                 }

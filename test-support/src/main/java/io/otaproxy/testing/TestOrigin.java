@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * Scriptable HTTP/1.1 origin server on 127.0.0.1 for tests: serves {@link Behaviour}s by raw request-target,
@@ -27,6 +28,7 @@ public final class TestOrigin implements AutoCloseable {
     private final ServerSocket server;
     private final Thread acceptor;
     private final Map<String, Behaviour> routes = new ConcurrentHashMap<>();
+    private final Map<String, Function<RecordedRequest, Behaviour>> answers = new ConcurrentHashMap<>();
     private final List<RecordedRequest> requests = new ArrayList<>();
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
@@ -91,7 +93,16 @@ public final class TestOrigin implements AutoCloseable {
     }
 
     /** Forgets the scripted response of this target (it answers 404 again). */
+    /**
+     * Answers requests for the target by what {@code answer} makes of each request (e.g. 304 for a matching
+     * If-None-Match, or a gzip body for Accept-Encoding: gzip); takes precedence over a fixed behaviour.
+     */
+    public void answer(String rawPathAndQuery, Function<RecordedRequest, Behaviour> answer) {
+        answers.put(rawPathAndQuery, answer);
+    }
+
     public void remove(String rawPathAndQuery) {
+        answers.remove(rawPathAndQuery);
         routes.remove(rawPathAndQuery);
     }
 
@@ -200,6 +211,16 @@ public final class TestOrigin implements AutoCloseable {
             requests.add(request);
             requests.notifyAll();
         }
+    }
+
+    /** The behaviour for this request: a scripted answer, else the route of its target, else null. */
+    Behaviour behaviourFor(RecordedRequest request) {
+        String target = request.target();
+        Function<RecordedRequest, Behaviour> answer = answers.get(target);
+        if (answer == null && originForm(target) != null) {
+            answer = answers.get(originForm(target));
+        }
+        return answer != null ? answer.apply(request) : lookup(target);
     }
 
     /** Exact target first; for an absolute-form target, then its origin-form part. */

@@ -42,4 +42,14 @@ public interface CacheStore {
      * @return whether there was an entry
      */
     boolean remove(String key);
+
+    /**
+     * Gives the complete entry for {@code key} the headers of a newer response that confirmed its bytes (upstream
+     * answered a revalidation with 304): {@link EntryMeta#headers()} and {@link EntryMeta#receivedMillis()} of
+     * {@code confirmed} replace the stored ones, durably; the body, its length and directives stay.
+     *
+     * @return the entry as it is now, or null when there is none (removed or replaced meanwhile)
+     * @since 2.1
+     */
+    CacheEntry refresh(String key, EntryMeta confirmed);
 }

@@ -3,7 +3,7 @@
  * One place owns an in-flight download: a fill belongs to the cache store from the moment it begins, and every
  * client, the first one included, is a reader that follows it.
  */
-@Version("2.0.0")
+@Version("2.1.0")
 @Export
 package io.otaproxy.api.cache;
 

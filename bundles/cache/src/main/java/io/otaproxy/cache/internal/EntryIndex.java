@@ -230,6 +230,40 @@ final class EntryIndex implements StoredEntry.EntryFiles {
         return entry;
     }
 
+    /**
+     * Gives the key's entry the headers of a response that confirmed its bytes: a new commit record for the same
+     * file (no rename, no directory to force), then the map. Readers of the old entry object finish unaffected.
+     *
+     * @return the entry now in the map, or null when the key has none
+     */
+    StoredEntry refresh(final String key, final EntryMeta confirmed) throws IOException {
+        final ReentrantLock stripe = stripe(key);
+        final StoredEntry old;
+        final StoredEntry entry;
+        stripe.lock();
+        try {
+            old = entries.get(key);
+            if (old == null) {
+                return null;
+            }
+            entry = new StoredEntry(key, old.meta().withHeaders(confirmed.headers(), confirmed.receivedMillis()),
+                    clock.getAsLong(), this);
+            gate.readLock().lock();
+            try {
+                journal.appendDurably(entry.toCommitRecord());
+                entries.put(key, entry);
+            } finally {
+                gate.readLock().unlock();
+            }
+        } finally {
+            stripe.unlock();
+        }
+        closeFile(old);
+        eviction.removed(key);
+        eviction.added(entry);
+        return entry;
+    }
+
     /** Removes the entry for {@code key}: journal record first, then the file (open holders keep reading it). */
     boolean remove(final String key) {
         final StoredEntry entry = entries.get(key);

@@ -192,6 +192,20 @@ final class FileCacheStore implements CacheStore, CacheUsage {
     }
 
     @Override
+    public CacheEntry refresh(final String key, final EntryMeta confirmed) {
+        KeyFormat.requireValid(key);
+        if (closed.get()) {
+            return null;
+        }
+        try {
+            return index.refresh(key, confirmed);
+        } catch (final IOException e) {
+            diskErrors.report("Cannot record the refreshed headers of " + key, e);
+            return index.get(key); // the entry and its old headers stay as they were
+        }
+    }
+
+    @Override
     public boolean remove(final String key) {
         KeyFormat.requireValid(key);
         if (closed.get()) {

@@ -12,13 +12,15 @@ import io.otaproxy.api.cache.EntryMeta;
  * last field. The checksum is what tells a torn or zero-filled tail after a power cut from a real record.
  *
  * <pre>
- * C &lt;key&gt; &lt;length&gt; &lt;lastAccessMillis&gt; &lt;contentType&gt; &lt;contentEncoding&gt; &lt;fileSha256&gt; &lt;compressionAlg&gt; &lt;crc&gt;
+ * C &lt;key&gt; &lt;length&gt; &lt;lastAccessMillis&gt; &lt;contentType&gt; &lt;contentEncoding&gt; &lt;fileSha256&gt; &lt;compressionAlg&gt; [&lt;receivedMillis&gt; &lt;headers&gt; &lt;variant&gt;] &lt;crc&gt;
  * R &lt;key&gt; &lt;crc&gt;
  * A &lt;key&gt; &lt;accessMillis&gt; &lt;crc&gt;
  * </pre>
  *
  * A missing value is a lone {@code -}; other values are percent-escaped (%, control characters, non-ASCII as
- * UTF-8 bytes, and a value that is exactly "-"), so any header value survives a round trip.
+ * UTF-8 bytes, and a value that is exactly "-"), so any header value survives a round trip. The three fields in
+ * brackets are written only when the entry has stored headers or a variant; a commit record without them (all
+ * records of a journal written before they existed) reads as an entry without them.
  */
 final class JournalCodec {
 
@@ -43,6 +45,11 @@ final class JournalCodec {
             appendField(line, m.contentEncoding());
             appendField(line, m.fileSha256());
             appendField(line, m.compressionAlg());
+            if (m.headers() != null || m.variant() != null || m.receivedMillis() > 0) {
+                line.append(SEP).append(m.receivedMillis());
+                appendField(line, m.headers());
+                appendField(line, m.variant());
+            }
         } else if (record instanceof JournalRecord.Remove r) {
             line.append('R').append(SEP).append(r.key());
         } else {
@@ -95,9 +102,17 @@ final class JournalCodec {
                     final String encoding = shared.apply(f.nextValue());
                     final String sha = f.nextValue();
                     final String compression = shared.apply(f.nextValue());
+                    long received = 0;
+                    String headers = null;
+                    String variant = null;
+                    if (!f.atEnd()) {
+                        received = f.nextLong();
+                        headers = f.nextValue();
+                        variant = shared.apply(f.nextValue());
+                    }
                     // the client's file_sha256 is usually the key itself: keep one string for both
                     record = new JournalRecord.Commit(key, new EntryMeta(length, type, encoding,
-                            key.equals(sha) ? key : sha, compression), lastAccess);
+                            key.equals(sha) ? key : sha, compression, headers, received, variant), lastAccess);
                     break;
                 case 'R':
                     record = new JournalRecord.Remove(key);

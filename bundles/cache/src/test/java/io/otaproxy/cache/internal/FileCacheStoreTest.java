@@ -99,6 +99,25 @@ public class FileCacheStoreTest {
     }
 
     @Test
+    public void refreshedHeadersReplaceTheStoredOnesDurablyAndKeepTheBody() throws Exception {
+        final byte[] body = bytes(3000, 5);
+        final String k = key(5);
+        final EntryMeta meta = new EntryMeta(body.length, "a/b", null, null, null, "ETag: \"v1\"", 1000, "ae=gzip");
+        commit(store, k, body, meta);
+        final CacheEntry before = store.find(k);
+        final CacheEntry refreshed = store.refresh(k,
+                new EntryMeta(-1, null, null, null, null, "ETag: \"v1\"\nCache-Control: max-age=60", 2000, null));
+        assertEquals(new EntryMeta(body.length, "a/b", null, null, null, "ETag: \"v1\"\nCache-Control: max-age=60",
+                2000, "ae=gzip"), refreshed.meta());
+        assertArrayEquals("a reader of the entry as it was still reads it", body, readAll(before));
+        assertNull("nothing to refresh", store.refresh(key(6), meta));
+        store.close();
+        store = TestData.open(dir);
+        assertEquals(refreshed.meta(), store.find(k).meta());
+        assertArrayEquals(body, readAll(store.find(k)));
+    }
+
+    @Test
     public void aNewStoreOnTheSameDirectorySeesEveryEntry() throws Exception {
         final List<byte[]> bodies = new ArrayList<>();
         for (int i = 0; i < 20; i++) {

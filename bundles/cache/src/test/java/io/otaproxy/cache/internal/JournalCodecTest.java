@@ -46,6 +46,25 @@ public class JournalCodecTest {
     }
 
     @Test
+    public void storedHeadersAndVariantRoundTripAndOldRecordsReadWithoutThem() {
+        final EntryMeta meta = new EntryMeta(42, "text/plain", null, null, null,
+                "ETag: \"abc\"\nLast-Modified: Sat, 05 Dec 2026 10:00:00 GMT\nX-Tab: a\tb%", 1_700_000_000_999L,
+                "accept-encoding=gzip");
+        final JournalRecord.Commit c = new JournalRecord.Commit(key(1), meta, 1_700_000_000_123L);
+        assertEquals(c, roundTrip(c));
+        final byte[] line = JournalCodec.encode(c);
+        assertEquals("one line whatever the headers", 1, new String(line, StandardCharsets.US_ASCII).split("\n").length);
+
+        // a record as written before headers were kept: no trailing fields
+        final JournalRecord.Commit old = new JournalRecord.Commit(key(2), new EntryMeta(7, "a/b", null, null, null),
+                5);
+        final JournalRecord read = roundTrip(old);
+        assertEquals(old, read);
+        assertNull(((JournalRecord.Commit) read).meta().headers());
+        assertEquals(0, ((JournalRecord.Commit) read).meta().receivedMillis());
+    }
+
+    @Test
     public void anyDamageToALineIsDetected() {
         final byte[] line = JournalCodec.encode(new JournalRecord.Commit(key(1),
                 new EntryMeta(123456, "application/octet-stream", null, key(1), null), 1_700_000_000_000L));

@@ -11,6 +11,8 @@ final class ConfigKeys {
     static final String PROXY_UPPER_PROXY = "upper.proxy";
     static final String PROXY_ENABLE_HTTPS = "enable.https";
     static final String PROXY_ENABLE_CACHE = "enable.cache";
+    /** Whether URL-keyed entries are revalidated with upstream when HTTP asks for it. */
+    static final String PROXY_REVALIDATE = "revalidate";
     static final String PROXY_LISTEN_ADDR = "listen.addr";
     static final String PROXY_LISTEN_PORT = "listen.port";
     static final String PROXY_CONNECT_TIMEOUT_MS = "upstream.connect.timeout.ms";

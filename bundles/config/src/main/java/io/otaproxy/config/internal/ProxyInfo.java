@@ -46,6 +46,7 @@ final class ProxyInfo {
     private final String cacheDir;
     private final boolean initCache;
     private final boolean fillAlwaysFinish;
+    private final boolean revalidate;
     private final List<String> externalCacheDirs;
     private final int softLimitPercent;
     private final int hardLimitPercent;
@@ -77,6 +78,7 @@ final class ProxyInfo {
         this.cacheDir = Objects.requireNonNull(b.cacheDir, "cacheDir");
         this.initCache = b.initCache;
         this.fillAlwaysFinish = b.fillAlwaysFinish;
+        this.revalidate = b.revalidate;
         this.externalCacheDirs = List.copyOf(b.externalCacheDirs);
         this.softLimitPercent = b.softLimitPercent;
         this.hardLimitPercent = b.hardLimitPercent;
@@ -142,6 +144,11 @@ final class ProxyInfo {
     /** Whether a fill keeps downloading after every client has gone. */
     boolean fillAlwaysFinish() {
         return fillAlwaysFinish;
+    }
+
+    /** Whether URL-keyed entries are revalidated with upstream when HTTP asks for it. */
+    boolean revalidate() {
+        return revalidate;
     }
 
     /** Read-only external cache mount points, absolute, without duplicates. */
@@ -250,7 +257,7 @@ final class ProxyInfo {
                 && listenPort == other.listenPort && cacheEnabled == other.cacheEnabled
                 && upperProxy.equals(other.upperProxy) && httpsEnabled == other.httpsEnabled
                 && cacheDir.equals(other.cacheDir) && initCache == other.initCache
-                && fillAlwaysFinish == other.fillAlwaysFinish
+                && fillAlwaysFinish == other.fillAlwaysFinish && revalidate == other.revalidate
                 && externalCacheDirs.equals(other.externalCacheDirs) && softLimitPercent == other.softLimitPercent
                 && hardLimitPercent == other.hardLimitPercent && cacheMaxBytes == other.cacheMaxBytes
                 && logLevel.equals(other.logLevel) && connectTimeoutMs == other.connectTimeoutMs
@@ -269,7 +276,7 @@ final class ProxyInfo {
     @Override
     public int hashCode() {
         return Objects.hash(proxyEnabled, listenAddr, listenPort, cacheEnabled, upperProxy, httpsEnabled, cacheDir,
-                initCache, fillAlwaysFinish, externalCacheDirs, softLimitPercent, hardLimitPercent, cacheMaxBytes, logLevel,
+                initCache, fillAlwaysFinish, revalidate, externalCacheDirs, softLimitPercent, hardLimitPercent, cacheMaxBytes, logLevel,
                 connectTimeoutMs, readTimeoutMs, diskPollIntervalMs, evictionPolicy, adminListenAddr, adminListenPort,
                 adminAllowDestructive, allowedUpstreams, proxyId, maxConcurrentRequests, maxRequestsPerClient,
                 maxUpstreamConnections, clientIdleTimeoutMs, clientHeaderTimeoutMs, memoryBudgetMb);
@@ -281,7 +288,7 @@ final class ProxyInfo {
                 + ", upper proxy " + (upperProxy.isEmpty() ? "none" : upperProxy)
                 + ", https " + (httpsEnabled ? "on" : "off")
                 + ", cache " + (cacheEnabled ? "on" : "off") + " at " + cacheDir + (initCache ? " (wipe at start)" : "")
-                + (fillAlwaysFinish ? ", fills always finish" : "")
+                + (fillAlwaysFinish ? ", fills always finish" : "") + (revalidate ? "" : ", never revalidate")
                 + ", external caches " + externalCacheDirs
                 + ", disk soft " + softLimitPercent + " % / hard " + hardLimitPercent + " %"
                 + ", cap " + (cacheMaxBytes == 0 ? "none" : cacheMaxBytes + " bytes")
@@ -310,6 +317,7 @@ final class ProxyInfo {
         private String cacheDir;
         private boolean initCache;
         private boolean fillAlwaysFinish;
+        private boolean revalidate = true;
         private List<String> externalCacheDirs = List.of();
         private int softLimitPercent = DEFAULT_SOFT_LIMIT_PERCENT;
         private int hardLimitPercent = DEFAULT_HARD_LIMIT_PERCENT;
@@ -366,6 +374,11 @@ final class ProxyInfo {
 
         Builder cacheDir(final String value) {
             cacheDir = value;
+            return this;
+        }
+
+        Builder revalidate(final boolean value) {
+            revalidate = value;
             return this;
         }
 

@@ -103,6 +103,7 @@ final class ProxyInfoParser {
                 .cacheDir(pick(cli, file, defaultCacheDir(), s -> s.first(String.class, YamlKeys.CACHE_DIR)))
                 .initCache(pick(cli, file, false, s -> s.first(Boolean.class, YamlKeys.INIT_CACHE)))
                 .fillAlwaysFinish(pick(cli, file, false, s -> s.first(Boolean.class, YamlKeys.FILL_ALWAYS_FINISH)))
+                .revalidate(pick(cli, file, true, s -> s.first(Boolean.class, YamlKeys.REVALIDATE)))
                 .externalCacheDirs(externalCacheDirs(cli, file))
                 .softLimitPercent(soft)
                 .hardLimitPercent(hard)

@@ -77,6 +77,7 @@ final class SettingSource {
             case YamlKeys.ENABLE_CACHE:
             case YamlKeys.INIT_CACHE:
             case YamlKeys.FILL_ALWAYS_FINISH:
+            case YamlKeys.REVALIDATE:
             case YamlKeys.ENABLE_HTTPS:
             case YamlKeys.ADMIN_ALLOW_DESTRUCTIVE:
                 return value.asBoolean();

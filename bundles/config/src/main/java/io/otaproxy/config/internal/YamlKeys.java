@@ -22,6 +22,8 @@ final class YamlKeys {
     static final String CACHE_DIR = "cache_dir";
     static final String INIT_CACHE = "init_cache";
     static final String FILL_ALWAYS_FINISH = "cache_fill_always_finish";
+    /** Revalidate URL-keyed entries when HTTP asks for it; false keeps the reference's never-revalidate. */
+    static final String REVALIDATE = "revalidate";
     static final String ENABLE_HTTPS = "enable_https";
     static final String SOFT_LIMIT = "disk_use_limit_soft_p";
     static final String HARD_LIMIT = "disk_use_limit_hard_p";
@@ -55,7 +57,7 @@ final class YamlKeys {
             READ_TIMEOUT, DISK_POLL_INTERVAL, EVICTION_POLICY, EXTERNAL_CACHE_DIRS, FILL_ALWAYS_FINISH,
             ADMIN_LISTEN_ADDR, ADMIN_LISTEN_PORT, ADMIN_ALLOW_DESTRUCTIVE, ALLOWED_UPSTREAMS, PROXY_ID,
             MAX_CONCURRENT_REQUESTS, MAX_REQUESTS_PER_CLIENT, MAX_UPSTREAM_CONNECTIONS, CLIENT_IDLE_TIMEOUT,
-            CLIENT_HEADER_TIMEOUT, MEMORY_BUDGET_MB);
+            CLIENT_HEADER_TIMEOUT, MEMORY_BUDGET_MB, REVALIDATE);
 
     private YamlKeys() {
     }

@@ -97,6 +97,25 @@ final class ByteRanges {
                 return WHOLE;
             }
         }
-        return ranges.isEmpty() ? UNSATISFIABLE : new Result(List.copyOf(ranges), false);
+        return ranges.isEmpty() ? UNSATISFIABLE : new Result(coalesced(ranges), false);
+    }
+
+    /**
+     * The ranges as asked when none overlaps or touches another; otherwise sorted and merged (RFC 9110 §14.2 lets a
+     * server coalesce), so that a body is never larger than the entry however many times a byte is asked for.
+     */
+    static List<Range> coalesced(final List<Range> ranges) {
+        final List<Range> sorted = new ArrayList<>(ranges);
+        sorted.sort(java.util.Comparator.comparingLong(Range::first));
+        final List<Range> merged = new ArrayList<>(sorted.size());
+        for (final Range r : sorted) {
+            final Range last = merged.isEmpty() ? null : merged.get(merged.size() - 1);
+            if (last != null && r.first() <= last.last() + 1) {
+                merged.set(merged.size() - 1, new Range(last.first(), Math.max(last.last(), r.last())));
+            } else {
+                merged.add(r);
+            }
+        }
+        return List.copyOf(merged.size() == ranges.size() ? ranges : merged);
     }
 }

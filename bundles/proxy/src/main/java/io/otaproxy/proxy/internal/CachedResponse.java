@@ -18,9 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes a response from the cache: a complete entry or a fill in flight, whole or as ranges, or only its head.
- * Headers replayed are the stored Content-Type and Content-Encoding, and the OTA directives the entry is keyed
- * by, as the reference answers hits.
+ * Writes a response from the cache: a complete entry or a fill in flight, whole or as ranges, or only its head, or
+ * 304 when the client's validators match. Headers replayed are upstream's stored end-to-end headers (validators,
+ * Cache-Control, Expires, its Date, ...), Content-Type and Content-Encoding, the OTA directives the entry is keyed
+ * by (as the reference answers hits), the entry's Age, and this proxy's Via.
  */
 final class CachedResponse {
 
@@ -41,15 +42,23 @@ final class CachedResponse {
      *
      * @param source the body; closed when it has been written
      * @param budget the memory that asynchronous bodies may hold
+     * @param via    this proxy's Via element
      * @return whether the body was handed to an asynchronous writer, which completes the request when done
      */
     static boolean send(final HttpServletRequest request, final HttpServletResponse response, final EntryMeta meta,
-            final BodySource source, final boolean head, final BufferBudget budget) throws IOException {
+            final BodySource source, final boolean head, final BufferBudget budget, final String via)
+            throws IOException {
         boolean handedOver = false;
         try {
+            replay(response, meta, via);
+            if (Conditionals.notModified(request, meta.headers())) {
+                response.setStatus(304); // the client holds this response already
+                return false;
+            }
             final long length = meta.length();
-            final ByteRanges.Result ranges = length >= 0 ? ByteRanges.parse(rangeHeader(request), length)
-                    : ByteRanges.parse(null, 0);
+            final ByteRanges.Result ranges = length >= 0
+                    && Conditionals.rangeApplies(request, meta.headers())
+                            ? ByteRanges.parse(request.getHeader("Range"), length) : ByteRanges.parse(null, 0);
             if (ranges.unsatisfiable()) {
                 response.setStatus(416);
                 response.setHeader("Content-Range", "bytes */" + length);
@@ -91,9 +100,22 @@ final class CachedResponse {
         }
     }
 
-    /** A Range header counts only if If-Range (which we cannot check without validators) is absent. */
-    private static String rangeHeader(final HttpServletRequest request) {
-        return request.getHeader("If-Range") == null ? request.getHeader("Range") : null;
+    /**
+     * Upstream's stored headers (its Date in place of the server's own), the entry's age when its receipt is known
+     * (RFC 9111 §5.1), and this proxy's Via after upstream's.
+     */
+    private static void replay(final HttpServletResponse response, final EntryMeta meta, final String via) {
+        for (final java.util.Map.Entry<String, String> h : StoredHeaders.parse(meta.headers())) {
+            if (h.getKey().equalsIgnoreCase("Date")) {
+                response.setHeader("Date", h.getValue());
+            } else {
+                response.addHeader(h.getKey(), h.getValue());
+            }
+        }
+        if (meta.receivedMillis() > 0) {
+            response.setHeader("Age", Long.toString(Freshness.ageSeconds(meta, System.currentTimeMillis())));
+        }
+        response.addHeader(ViaHeader.NAME, via);
     }
 
     private static List<Object> whole(final HttpServletRequest request, final HttpServletResponse response,

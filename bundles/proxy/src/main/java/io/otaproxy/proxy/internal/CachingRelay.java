@@ -3,6 +3,9 @@ package io.otaproxy.proxy.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
@@ -40,23 +43,42 @@ final class CachingRelay {
 
     void handle(final HttpServletRequest request, final HttpServletResponse response, final ProxyTarget target,
             final boolean head, final OtaCacheControl control) throws IOException {
-        final String key = CacheKeys.keyFor(target, control);
+        final boolean urlKeyed = control.fileSha256() == null;
+        if (urlKeyed && request.getHeader("Authorization") != null) {
+            // the answer to an authorised request is that client's own: never stored under a URL, nor served from one
+            relay.relay(request, response, target, head);
+            return;
+        }
+        String key = CacheKeys.keyFor(target, control);
+        CacheEntry entry = null;
+        if (!control.retryCaching()) {
+            entry = store.find(key);
+            if (entry != null && urlKeyed && !Variants.matches(entry.meta(), request)) {
+                // the URL's responses vary and this request is of another variant: that one has its own key
+                key = Variants.key(key, Variants.of(StoredHeaders.joined(entry.meta().headers(), "Vary"), request));
+                entry = store.find(key);
+                if (entry != null && !Variants.matches(entry.meta(), request)) {
+                    entry = null; // stored when upstream varied on other headers: fetched anew, and replaced
+                }
+            }
+        }
         RequestRecord.key(request, key);
         if (control.retryCaching()) {
             if (store.remove(key)) {
                 LOG.info("{}: dropped cached entry {} (retry_caching)", target, key);
             }
-        } else if (serve(request, response, store.find(key), head)
-                || control.fileSha256() != null
-                        && serve(request, response, store.findExternal(control.fileSha256()), head)) {
+        } else if (serve(request, response, target, entry, head, urlKeyed)
+                || !urlKeyed && serve(request, response, target, store.findExternal(control.fileSha256()), head,
+                        false)) {
             return;
         }
         if (head) {
             final EntryMeta downloading = control.retryCaching() ? null : store.inFlightMeta(key);
-            if (downloading != null) {
+            if (downloading != null && Variants.matches(downloading, request)) {
                 LOG.debug("{}: HEAD answered from the download in flight of {}", target, key);
                 RequestRecord.mark(request, RequestOutcome.HIT);
-                CachedResponse.send(request, response, downloading, EntryBody.NONE, true, budget);
+                CachedResponse.send(request, response, downloading, EntryBody.NONE, true, budget,
+                        relay.responseVia());
             } else {
                 relay.relay(request, response, target, true); // a HEAD never starts a download
             }
@@ -73,10 +95,10 @@ final class CachingRelay {
             // became an entry and left before we asked to fill, we lead a second download of the same file.
             // The entry goes into the index before its download leaves, so one more lookup tells.
             final CacheEntry committed = store.find(key);
-            if (committed != null) {
+            if (committed != null && Variants.matches(committed.meta(), request)) {
                 fill.abandon();
                 LOG.debug("{}: {} was committed while we looked it up; serving the entry", target, key);
-                if (!serve(request, response, committed, false)) {
+                if (!serve(request, response, target, committed, false, false)) {
                     relay.relay(request, response, target, false);
                 }
                 return;
@@ -93,9 +115,9 @@ final class CachingRelay {
                     transfer -> lead(fill, request, response, target, control, transfer));
         } else if (fill.isBegun()) {
             RequestRecord.mark(request, RequestOutcome.SHARED);
-            serveFill(fill, request, response, target);
+            serveFill(fill, request, response, target, control);
         } else {
-            awaitBegun(fill, request, response, target);
+            awaitBegun(fill, request, response, target, control);
         }
     }
 
@@ -104,7 +126,7 @@ final class CachingRelay {
      * fetches on its own when the leader gave the fill up.
      */
     private void awaitBegun(final Fill fill, final HttpServletRequest request, final HttpServletResponse response,
-            final ProxyTarget target) {
+            final ProxyTarget target, final OtaCacheControl control) {
         final AsyncContext context = request.startAsync();
         context.setTimeout(0); // the store drops a fill whose leader never begins: the callback always comes
         fill.whenBegun(() -> context.start(() -> {
@@ -112,7 +134,7 @@ final class CachingRelay {
             try {
                 if (fill.isBegun()) {
                     RequestRecord.mark(request, RequestOutcome.SHARED);
-                    handedOver = serveFill(fill, request, response, target);
+                    handedOver = serveFill(fill, request, response, target, control);
                 } else {
                     relay.relay(request, response, target, false);
                     handedOver = true; // the transfer completes the request
@@ -134,8 +156,13 @@ final class CachingRelay {
      * @return whether the body was handed to an asynchronous writer, which completes the request
      */
     private boolean serveFill(final Fill fill, final HttpServletRequest request, final HttpServletResponse response,
-            final ProxyTarget target) throws IOException {
+            final ProxyTarget target, final OtaCacheControl control) throws IOException {
         final String key = fill.key();
+        final EntryMeta begun = fill.meta();
+        if (begun != null && !Variants.matches(begun, request)) {
+            // upstream's answer varies, and this client's request is of another variant than the leader's
+            return fetchVariant(key, begun, request, response, target, control);
+        }
         final Fill.FillReader reader;
         try {
             reader = fill.newReader();
@@ -147,26 +174,156 @@ final class CachingRelay {
             return false;
         }
         LOG.debug("{}: serving from the fill of {} ({})", target, key, fill.isLeader() ? "leader" : "joined");
-        return CachedResponse.send(request, response, fill.meta(), EntryBody.of(reader), false, budget);
+        return CachedResponse.send(request, response, fill.meta(), EntryBody.of(reader), false, budget,
+                relay.responseVia());
     }
 
-    /** Serves a complete entry; false when there is none or its file has gone (then it is a miss). */
+    /**
+     * A joiner of a download that turned out to be another variant: leads or joins the download of its own
+     * variant's key (one level down only; a variant's download of yet another variant is relayed).
+     *
+     * @return whether the response was handed over (to a transfer or an asynchronous writer)
+     */
+    private boolean fetchVariant(final String key, final EntryMeta other, final HttpServletRequest request,
+            final HttpServletResponse response, final ProxyTarget target, final OtaCacheControl control)
+            throws IOException {
+        final String variant = Variants.of(StoredHeaders.joined(other.headers(), "Vary"), request);
+        final String own = Variants.key(key, variant);
+        final Fill fill = Variants.ANY.equals(variant) ? null : store.fill(own);
+        if (fill != null && fill.isLeader()) {
+            LOG.debug("{}: the download of {} is another variant; fetching ours as {}", target, key, own);
+            relay.transfers().start(request, response, target.toString(),
+                    transfer -> lead(fill, request, response, target, control, transfer));
+            return true;
+        }
+        final EntryMeta begun = fill == null ? null : fill.meta();
+        if (begun != null && Variants.matches(begun, request)) {
+            return serveFill(fill, request, response, target, control);
+        }
+        LOG.debug("{}: the download of {} is another variant; relaying ours", target, key);
+        relay.relay(request, response, target, false);
+        return true; // the transfer completes the request
+    }
+
+    /**
+     * Serves a complete entry, after asking upstream whether it still holds when it must be revalidated; false when
+     * there is none or its file has gone (then it is a miss).
+     *
+     * @param revalidatable whether the entry is URL-keyed (a verified content address never changes)
+     */
     private boolean serve(final HttpServletRequest request, final HttpServletResponse response,
-            final CacheEntry entry, final boolean head) throws IOException {
+            final ProxyTarget target, final CacheEntry entry, final boolean head, final boolean revalidatable)
+            throws IOException {
         if (entry == null) {
             return false;
         }
+        if (revalidatable && !head && relay.settings().revalidate()
+                && Freshness.needsRevalidation(request, entry.meta(), System.currentTimeMillis())) {
+            relay.transfers().start(request, response, target.toString(),
+                    transfer -> revalidate(entry, request, response, target, transfer));
+            return true;
+        }
+        return sendEntry(request, response, entry, head) != null;
+    }
+
+    /**
+     * Writes a complete entry to the client.
+     *
+     * @return null when its file has gone (nothing was sent), else whether the body was handed to an asynchronous
+     *         writer, which completes the request
+     */
+    private Boolean sendEntry(final HttpServletRequest request, final HttpServletResponse response,
+            final CacheEntry entry, final boolean head) throws IOException {
         final FileChannel file;
         try {
             file = entry.open();
         } catch (final IOException e) {
             LOG.warn("Cached entry {} cannot be opened, fetching again: {}", entry.key(), e.toString());
-            return false;
+            return null;
         }
         LOG.debug("hit {}", entry.key());
         RequestRecord.mark(request, RequestOutcome.HIT);
-        CachedResponse.send(request, response, entry.meta(), EntryBody.of(file), head, budget);
-        return true;
+        return CachedResponse.send(request, response, entry.meta(), EntryBody.of(file), head, budget,
+                relay.responseVia());
+    }
+
+    /**
+     * On a transfer thread: asks upstream, with the entry's validators, whether the entry still holds. A 304 keeps
+     * it (its headers refreshed) and serves it; a 200 replaces it (this response becomes the key's new download);
+     * an unreachable or failing upstream leaves the cached copy served, so a car offline keeps working; any other
+     * answer (404, ...) is upstream's word and is passed on.
+     *
+     * @return whether the response was handed to an asynchronous writer, which completes the request
+     */
+    private boolean revalidate(final CacheEntry entry, final HttpServletRequest request,
+            final HttpServletResponse response, final ProxyTarget target, final Transfers.Transfer transfer)
+            throws IOException {
+        final EntryMeta meta = entry.meta();
+        final List<Map.Entry<String, String>> validators = new ArrayList<>(2);
+        final String etag = StoredHeaders.first(meta.headers(), "ETag");
+        if (etag != null) {
+            validators.add(Map.entry("If-None-Match", etag));
+        }
+        final String modified = StoredHeaders.first(meta.headers(), "Last-Modified");
+        if (modified != null) {
+            validators.add(Map.entry("If-Modified-Since", modified));
+        }
+        final UpstreamResponse upstream;
+        try {
+            upstream = relay.send(request, target, false, true, validators);
+        } catch (final IOException | IllegalArgumentException e) {
+            LOG.info("{}: cannot revalidate {} ({}); serving the cached copy", target, entry.key(), e.getMessage());
+            return sendCached(entry, request, response, target, transfer);
+        }
+        final int status = upstream.status();
+        if (status == 304) {
+            upstream.close();
+            final CacheEntry refreshed = store.refresh(entry.key(), meta.withHeaders(
+                    StoredHeaders.merge(meta.headers(), StoredHeaders.of(upstream.headers())), receivedMillis(upstream)));
+            LOG.debug("{}: {} revalidated (304)", target, entry.key());
+            return sendCached(refreshed != null ? refreshed : entry, request, response, target, transfer);
+        }
+        if (status == 200) {
+            final Fill fill = store.fill(entry.key());
+            if (fill != null && fill.isLeader()) {
+                LOG.debug("{}: {} changed upstream; replacing it", target, entry.key());
+                return fillFrom(fill, upstream, request, response, target, OtaCacheControl.NONE, transfer);
+            }
+            return relay.relayResponse(upstream, request, response, target, false, transfer);
+        }
+        if (status >= 500) {
+            upstream.abort();
+            LOG.info("{}: upstream answered {} to a revalidation of {}; serving the cached copy", target, status,
+                    entry.key());
+            return sendCached(entry, request, response, target, transfer);
+        }
+        return relay.relayResponse(upstream, request, response, target, false, transfer);
+    }
+
+    /** Serves the entry from a transfer thread; relays when its file has gone meanwhile. */
+    private boolean sendCached(final CacheEntry entry, final HttpServletRequest request,
+            final HttpServletResponse response, final ProxyTarget target, final Transfers.Transfer transfer)
+            throws IOException {
+        final Boolean handedOver = sendEntry(request, response, entry, false);
+        if (handedOver != null) {
+            return handedOver;
+        }
+        final UpstreamResponse upstream = relay.open(request, response, target, false, false);
+        return upstream != null && relay.relayResponse(upstream, request, response, target, false, transfer);
+    }
+
+    /** When a response was received, less the time upstream's caches held it ({@code Age}). */
+    private static long receivedMillis(final UpstreamResponse upstream) {
+        final long now = System.currentTimeMillis();
+        final String age = upstream.headers().first("Age");
+        if (age != null) {
+            try {
+                return now - Math.min(Long.parseLong(age.strip()), now / 1000 / 2) * 1000;
+            } catch (final NumberFormatException e) {
+                return now;
+            }
+        }
+        return now;
     }
 
     /**
@@ -190,12 +347,29 @@ final class CachingRelay {
             fill.abandon(); // the client already has its 502/504
             return false;
         }
-        if (upstream.status() != 200 || unverifiableUnderContentAddress(upstream, control)) {
+        return fillFrom(fill, upstream, request, response, target, control, transfer);
+    }
+
+    /**
+     * Begins the fill with upstream's answer, when it may be stored, and pushes the body into it; otherwise
+     * abandons the fill (joiners fetch on their own) and relays the answer.
+     *
+     * @return whether the response was handed to an asynchronous writer, which completes the request
+     */
+    private boolean fillFrom(final Fill fill, final UpstreamResponse upstream, final HttpServletRequest request,
+            final HttpServletResponse response, final ProxyTarget target, final OtaCacheControl control,
+            final Transfers.Transfer transfer) throws IOException {
+        final boolean urlKeyed = control.fileSha256() == null;
+        final String variant = urlKeyed ? Variants.of(String.join(", ", upstream.headers().values("Vary")), request)
+                : null;
+        if (upstream.status() != 200 || unverifiableUnderContentAddress(upstream, control)
+                || urlKeyed && !storableUnderUrl(upstream, variant)) {
             fill.abandon();
             return relay.relayResponse(upstream, request, response, target, false, transfer);
         }
         final EntryMeta meta = new EntryMeta(upstream.contentLength(), upstream.headers().first("Content-Type"),
-                upstream.headers().first("Content-Encoding"), control.fileSha256(), control.compressionAlg());
+                upstream.headers().first("Content-Encoding"), control.fileSha256(), control.compressionAlg(),
+                StoredHeaders.of(upstream.headers()), receivedMillis(upstream), variant);
         final Fill.Writer writer = fill.begin(meta, upstream::abort);
         if (fill.meta() == null) {
             // the store dropped the fill before we came back with the body (it was closing: caching turned off,
@@ -207,12 +381,21 @@ final class CachingRelay {
         RequestRecord.mark(request, RequestOutcome.MISS);
         boolean handedOver = false;
         try {
-            handedOver = serveFill(fill, request, response, target);
+            handedOver = serveFill(fill, request, response, target, control);
         } finally {
             // the body goes on for the fill's other readers whatever became of this client
             push(upstream, writer, target);
         }
         return handedOver;
+    }
+
+    /**
+     * Whether a response may be stored under its URL: not when upstream forbids it ({@code no-store}), keeps it for
+     * one client ({@code private}), or varies on everything ({@code Vary: *}).
+     */
+    private static boolean storableUnderUrl(final UpstreamResponse upstream, final String variant) {
+        final Directives control = Directives.parse(String.join(", ", upstream.headers().values("Cache-Control")));
+        return !control.has("no-store") && !control.has("private") && !Variants.ANY.equals(variant);
     }
 
     /**

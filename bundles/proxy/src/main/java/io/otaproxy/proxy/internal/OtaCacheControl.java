@@ -13,7 +13,7 @@ final class OtaCacheControl {
     static final String HEADER = "OTA-File-Cache-Control";
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
-    private static final OtaCacheControl NONE = new OtaCacheControl(false, false, null, null);
+    static final OtaCacheControl NONE = new OtaCacheControl(false, false, null, null);
 
     private final boolean noCache;
     private final boolean retryCaching;

@@ -21,6 +21,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Cache enabled", description = "Serve and fill the disk cache.")
     boolean enable_cache() default true;
 
+    @AttributeDefinition(name = "Revalidate",
+            description = "Ask upstream whether a cached URL still holds when the client asks for it (Cache-Control:"
+                    + " no-cache or max-age=0, Pragma: no-cache) or the stored response has expired; a verified"
+                    + " file_sha256 is never revalidated. Off: serve every entry until it is evicted, as the"
+                    + " reference does.")
+    boolean revalidate() default true;
+
     @AttributeDefinition(name = "Listen address",
             description = "The address the proxy listens on; requests addressed to it are answered with 400.")
     String listen_addr() default "0.0.0.0";

@@ -22,6 +22,7 @@ final class ProxySettings {
     private final int maxConcurrentRequests;
     private final int maxRequestsPerClient;
     private final int maxUpstreamConnections;
+    private boolean revalidate = true; // set only by withRevalidation, before the snapshot is shared
 
     ProxySettings(final String upperProxy, final boolean https, final boolean cache, final String listenAddr,
             final int listenPort, final int connectTimeoutMillis, final int readTimeoutMillis) {
@@ -53,7 +54,24 @@ final class ProxySettings {
                 config.upstream_read_timeout_ms(),
                 config.allowed_upstreams() == null ? List.of() : Arrays.asList(config.allowed_upstreams()),
                 config.proxy_id(), config.max_concurrent_requests(), config.max_requests_per_client(),
-                config.max_upstream_connections());
+                config.max_upstream_connections()).withRevalidation(config.revalidate());
+    }
+
+    /** This snapshot with revalidation of URL-keyed entries on or off. */
+    ProxySettings withRevalidation(final boolean on) {
+        final ProxySettings copy = new ProxySettings(upperProxy, https, cache, listenAddr, listenPort,
+                connectTimeoutMillis, readTimeoutMillis, allowedUpstreams, proxyId, maxConcurrentRequests,
+                maxRequestsPerClient, maxUpstreamConnections);
+        copy.revalidate = on;
+        return copy;
+    }
+
+    /**
+     * Whether URL-keyed entries are revalidated with upstream when the client or the stored response asks for it
+     * (HTTP freshness); off, the reference's behaviour: an entry is served until it is evicted.
+     */
+    boolean revalidate() {
+        return revalidate;
     }
 
     /** The rules as configured; empty means any upstream. */
@@ -123,14 +141,14 @@ final class ProxySettings {
                 && allowedUpstreams.equals(other.allowedUpstreams) && proxyId.equals(other.proxyId)
                 && maxConcurrentRequests == other.maxConcurrentRequests
                 && maxRequestsPerClient == other.maxRequestsPerClient
-                && maxUpstreamConnections == other.maxUpstreamConnections;
+                && maxUpstreamConnections == other.maxUpstreamConnections && revalidate == other.revalidate;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(upperProxy, https, cache, listenAddr, listenPort, connectTimeoutMillis,
                 readTimeoutMillis, allowedUpstreams, proxyId, maxConcurrentRequests, maxRequestsPerClient,
-                maxUpstreamConnections);
+                maxUpstreamConnections, revalidate);
     }
 
     @Override
@@ -140,6 +158,7 @@ final class ProxySettings {
                 + connectTimeoutMillis + " ms, read timeout " + readTimeoutMillis + " ms, upstreams "
                 + (allowedUpstreams.isEmpty() ? "any" : allowedUpstreams) + ", id " + proxyId + ", requests max "
                 + maxConcurrentRequests + (maxRequestsPerClient > 0 ? " (" + maxRequestsPerClient + " per client)" : "")
-                + ", upstream connections max " + (maxUpstreamConnections > 0 ? maxUpstreamConnections : "unlimited");
+                + ", upstream connections max " + (maxUpstreamConnections > 0 ? maxUpstreamConnections : "unlimited")
+                + ", revalidation " + (revalidate ? "on" : "off");
     }
 }

@@ -122,12 +122,8 @@ final class Relay {
      */
     UpstreamResponse open(final HttpServletRequest request, final HttpServletResponse response,
             final ProxyTarget target, final boolean head, final boolean whole) throws IOException {
-        final ProxyTarget upstreamTarget = settings.upgradeToHttps() ? target.withScheme("https") : target;
         try {
-            return client.send(new UpstreamRequest(head ? "HEAD" : "GET",
-                    new UpstreamTarget(upstreamTarget.scheme(), upstreamTarget.host(), upstreamTarget.port(),
-                            upstreamTarget.authority(), upstreamTarget.rawPathAndQuery()),
-                    requestHeaders(request, whole)));
+            return send(request, target, head, whole, List.of());
         } catch (final UpstreamRefusedException e) {
             LOG.debug("{}: refused: {}", target, e.getMessage());
             ProxyServlet.sendError(response, e.status(), e.getMessage());
@@ -151,6 +147,29 @@ final class Relay {
     }
 
     /**
+     * Sends the request upstream and returns the response head; failures are thrown, nothing is sent to the client.
+     *
+     * @param whole the whole, unconditional body is asked for (a cache fill or revalidation): the client's Range and
+     *              conditional headers are left out
+     * @param extra headers added to the request (a revalidation's validators)
+     */
+    UpstreamResponse send(final HttpServletRequest request, final ProxyTarget target, final boolean head,
+            final boolean whole, final List<Map.Entry<String, String>> extra) throws IOException {
+        final ProxyTarget upstreamTarget = settings.upgradeToHttps() ? target.withScheme("https") : target;
+        final List<Map.Entry<String, String>> headers = requestHeaders(request, whole);
+        headers.addAll(extra);
+        return client.send(new UpstreamRequest(head ? "HEAD" : "GET",
+                new UpstreamTarget(upstreamTarget.scheme(), upstreamTarget.host(), upstreamTarget.port(),
+                        upstreamTarget.authority(), upstreamTarget.rawPathAndQuery()),
+                headers));
+    }
+
+    /** This proxy's Via element on a response it passes on: received from upstream over HTTP/1.1. */
+    String responseVia() {
+        return ViaHeader.entry("HTTP/1.1", settings.proxyId());
+    }
+
+    /**
      * Sends an upstream response's head to the client and streams its body as it arrives (on the calling transfer
      * thread, paced by the client), and closes it.
      *
@@ -162,6 +181,7 @@ final class Relay {
         try (upstream) {
             transfer.onAbort(upstream::abort);
             copyHead(upstream, response, !head && "HTTP/1.1".equals(request.getProtocol()));
+            response.addHeader(ViaHeader.NAME, responseVia());
             if (head) {
                 return false;
             }
@@ -201,7 +221,12 @@ final class Relay {
         response.setStatus(upstream.status());
         final Set<String> connection = HeaderPolicy.connectionTokens(upstream.headers().values("Connection"));
         for (final Map.Entry<String, String> header : upstream.headers().all()) {
-            if (HeaderPolicy.forwardResponseHeader(header.getKey(), connection)) {
+            if (!HeaderPolicy.forwardResponseHeader(header.getKey(), connection)) {
+                continue;
+            }
+            if (header.getKey().equalsIgnoreCase("Date")) {
+                response.setHeader("Date", header.getValue()); // upstream's, in place of the server's own
+            } else {
                 response.addHeader(header.getKey(), header.getValue());
             }
         }

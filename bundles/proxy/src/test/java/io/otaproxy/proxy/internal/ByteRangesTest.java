@@ -12,6 +12,19 @@ import org.junit.Test;
 public class ByteRangesTest {
 
     @Test
+    public void overlappingRangesAreCoalescedAndSeparateOnesKeepTheirOrder() {
+        final StringBuilder header = new StringBuilder("bytes=0-1199");
+        for (int i = 1; i < 64; i++) {
+            header.append(',').append(i).append("-1199");
+        }
+        assertEquals("64 overlapping ranges are one", List.of(new Range(0, 1199)),
+                ByteRanges.parse(header.toString(), 1200).ranges());
+        assertEquals(List.of(new Range(0, 19)), ByteRanges.parse("bytes=10-19,0-9,5-12", 1200).ranges());
+        assertEquals("apart: as asked", List.of(new Range(100, 109), new Range(0, 9)),
+                ByteRanges.parse("bytes=100-109,0-9", 1200).ranges());
+    }
+
+    @Test
     public void singleRanges() {
         assertEquals(List.of(new Range(0, 99)), ByteRanges.parse("bytes=0-99", 1000).ranges());
         assertEquals(List.of(new Range(900, 999)), ByteRanges.parse("bytes=900-", 1000).ranges());

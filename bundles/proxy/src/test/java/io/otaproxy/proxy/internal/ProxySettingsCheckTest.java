@@ -37,6 +37,11 @@ public final class ProxySettingsCheckTest {
             }
 
             @Override
+            public boolean revalidate() {
+                return true;
+            }
+
+            @Override
             public boolean enable_cache() {
                 return true;
             }

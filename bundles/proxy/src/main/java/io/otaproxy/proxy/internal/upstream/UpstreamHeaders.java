@@ -15,6 +15,11 @@ public final class UpstreamHeaders {
         this.fields = Collections.unmodifiableList(new ArrayList<>(fields));
     }
 
+    /** Fields as given, e.g. for a response head made up by a test. */
+    public static UpstreamHeaders of(final List<Map.Entry<String, String>> fields) {
+        return new UpstreamHeaders(fields);
+    }
+
     /** All fields, in order, duplicates kept (immutable). */
     public List<Map.Entry<String, String>> all() {
         return fields;
