@@ -336,12 +336,12 @@ public class CacheIT extends ProxyTestSupport {
     }
 
     @Test
-    public void aRangedMissIsRelayedAsAsked() throws IOException {
+    public void aPartialAnswerFromUpstreamIsNeverStored() throws IOException {
         origin.put("/ranged-miss", Behaviour.ok(new byte[] {1, 2, 3}).withStatus(206)
                 .header("Content-Range", "bytes 0-2/100"));
         final RawHttpClient.Response r = get("/ranged-miss", "Range: bytes=0-2");
         assertEquals(206, r.status);
-        assertEquals("bytes=0-2", origin.lastRequest().header("Range"));
+        assertArrayEquals(new byte[] {1, 2, 3}, r.body);
         get("/ranged-miss");
         assertEquals("a 206 is never stored as the whole object", 2, origin.requestCount("/ranged-miss"));
     }

@@ -7,12 +7,18 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 import io.otaproxy.testing.Behaviour;
 import io.otaproxy.testing.RawHttpClient;
 import io.otaproxy.testing.RecordedRequest;
+import io.otaproxy.testing.TestData;
 
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -234,6 +240,111 @@ public class HttpCachingIT extends ProxyTestSupport {
             Thread.sleep(50);
         }
         throw new AssertionError("revalidation never turned " + (on ? "on" : "off"));
+    }
+
+    @Test
+    public void aRangedMissIsServedFromTheWholeFilesDownloadWhichIsCached() throws Exception {
+        final byte[] body = TestData.generate(3 << 20, 41);
+        origin.put("/ranged.img", Behaviour.ok(body));
+        final RawHttpClient.Response r = get("/ranged.img", "Range: bytes=100-199");
+        assertEquals(206, r.status);
+        assertArrayEquals(Arrays.copyOfRange(body, 100, 200), r.body);
+        assertNull("the whole file was fetched", origin.lastRequest().header("Range"));
+        awaitDownloadsCommitted();
+        assertArrayEquals(body, get("/ranged.img").body);
+        assertEquals(1, origin.requestCount("/ranged.img"));
+    }
+
+    @Test
+    public void aRangeFarAheadIsFetchedOnItsOwnWhileTheWholeFileIsCached() throws Exception {
+        final long size = 8L << 20;
+        origin.answer("/far.img", ranged(TestData.generate(size, 42), 4L << 20));
+        final RawHttpClient.Response r = get("/far.img", "Range: bytes=6000000-6000999");
+        assertEquals(206, r.status);
+        assertArrayEquals(Arrays.copyOfRange(TestData.generate(size, 42), 6_000_000, 6_001_000), r.body);
+        final List<String> ranges = new ArrayList<>();
+        for (final RecordedRequest q : origin.requests()) {
+            ranges.add(String.valueOf(q.header("Range")));
+        }
+        assertTrue("the whole file and the range went upstream: " + ranges,
+                ranges.contains("null") && ranges.contains("bytes=6000000-6000999"));
+        awaitDownloadsCommitted();
+        final RawHttpClient.Response whole = get("/far.img");
+        assertEquals(TestData.sha256(size, 42), whole.sha256);
+        assertEquals("the whole file was cached meanwhile", 2, origin.requestCount("/far.img"));
+    }
+
+    @Test
+    public void aRangeUnderAContentAddressIsServedOnlyFromTheVerifiedDownload() throws Exception {
+        final long size = 4L << 20;
+        origin.put("/far-sha.img", Behaviour.generated(size, 43).rateLimited(8L << 20));
+        final RawHttpClient.Response r = get("/far-sha.img", "Range: bytes=3000000-3000009",
+                "OTA-File-Cache-Control: file_sha256=" + TestData.sha256(size, 43));
+        assertEquals(206, r.status);
+        assertArrayEquals(Arrays.copyOfRange(TestData.generate(size, 43), 3_000_000, 3_000_010), r.body);
+        assertEquals("no unverified range from upstream", 1, origin.requestCount("/far-sha.img"));
+        assertNull(origin.lastRequest().header("Range"));
+    }
+
+    @Test
+    public void aResumedDownloadEndsWithTheWholeFileCached() throws Exception {
+        final long size = 6L << 20;
+        final byte[] body = TestData.generate(size, 44);
+        origin.answer("/resumed.img", ranged(body, 4L << 20));
+        final int got = readPartly(origin.url("/resumed.img"), 2 << 20); // the client hangs up after 2 MiB
+        final RawHttpClient.Response rest = get("/resumed.img", "Range: bytes=" + got + "-");
+        assertEquals(206, rest.status);
+        assertArrayEquals(Arrays.copyOfRange(body, got, body.length), rest.body);
+        awaitDownloadsCommitted();
+        final int before = origin.requestCount("/resumed.img");
+        assertArrayEquals(body, get("/resumed.img").body);
+        assertEquals("the whole file is cached", before, origin.requestCount("/resumed.img"));
+    }
+
+    /** An origin that answers {@code Range: bytes=a-[b]} with 206, at {@code rate} bytes per second. */
+    private static java.util.function.Function<RecordedRequest, Behaviour> ranged(final byte[] body, final long rate) {
+        return request -> {
+            final String range = request.header("Range");
+            if (range == null) {
+                return Behaviour.ok(body).rateLimited(rate);
+            }
+            final String[] ends = range.substring("bytes=".length()).split("-", -1);
+            final int first = Integer.parseInt(ends[0]);
+            final int last = ends[1].isEmpty() ? body.length - 1 : Integer.parseInt(ends[1]);
+            return Behaviour.ok(Arrays.copyOfRange(body, first, last + 1)).withStatus(206).rateLimited(rate)
+                    .header("Content-Range", "bytes " + first + "-" + last + "/" + body.length);
+        };
+    }
+
+    /** A GET whose client reads about {@code bytes} of the body, then closes the connection; the bytes it got. */
+    private int readPartly(final String url, final int bytes) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", proxyPort())) {
+            socket.getOutputStream().write(("GET " + url + " HTTP/1.1\r\nHost: " + origin.authority()
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            final InputStream in = socket.getInputStream();
+            final byte[] buffer = new byte[64 * 1024];
+            int total = 0;
+            int headEnd = -1;
+            final java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+            while (headEnd < 0) {
+                final int b = in.read();
+                if (b < 0) {
+                    throw new IOException("no response head");
+                }
+                head.write(b);
+                if (head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                    headEnd = head.size();
+                }
+            }
+            while (total < bytes) {
+                final int n = in.read(buffer, 0, Math.min(buffer.length, bytes - total));
+                if (n < 0) {
+                    break;
+                }
+                total += n;
+            }
+            return total;
+        }
     }
 
     /** An origin answer with validators that says 304 to a request holding the same entity tag. */

@@ -35,6 +35,16 @@ public interface Fill {
      */
     Writer begin(EntryMeta meta, Runnable onAbort);
 
+    /**
+     * Leader only, after {@link #begin}: the download goes on to its end for the cache even while no client reads
+     * it, as long as it is written to disk (the leader's client asked for part of the body only, or is served its
+     * range another way). The key is no longer held for the leader: its client, if it reads the fill at all, opens
+     * a reader as a joiner does.
+     *
+     * @since 2.1
+     */
+    void runToEnd();
+
     /** Leader only: upstream gave no cacheable answer; waiting joiners are released to fetch on their own. */
     void abandon();
 

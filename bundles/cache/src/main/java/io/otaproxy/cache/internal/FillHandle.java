@@ -43,6 +43,12 @@ final class FillHandle implements Fill {
     }
 
     @Override
+    public void runToEnd() {
+        requireLeader("run to the end");
+        fill.runToEnd();
+    }
+
+    @Override
     public void abandon() {
         requireLeader("abandon");
         fill.abandon();

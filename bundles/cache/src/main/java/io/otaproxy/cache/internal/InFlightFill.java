@@ -67,6 +67,7 @@ final class InFlightFill {
     private final Set<FillBodyReader> waiting = Collections.newSetFromMap(new IdentityHashMap<>()); // by lock
     private boolean wakePending; // guarded by lock: something changed that a callback waiter may wait for
     private boolean leaderPinned; // guarded by lock: the key is pinned for the leader until it opens its reader
+    private boolean unread; // guarded by lock: runs to its end for the cache, read or not (see runToEnd)
 
     private volatile State state = State.NEW; // written under lock
     private volatile long bytesOnDisk; // written under lock
@@ -548,7 +549,7 @@ final class InFlightFill {
         try {
             readers.closed(reader);
             waiting.remove(reader);
-            abort = readers.count() == 0 && (state == State.BEGUN && !host.alwaysFinish()
+            abort = readers.count() == 0 && (state == State.BEGUN && !host.alwaysFinish() && !unread
                     || state == State.RELAYING && !readers.holdsLive());
             deleteTemp = drained();
             signal(); // a thread of this reader may be waiting, and so may the writer for room
@@ -561,6 +562,25 @@ final class InFlightFill {
         }
         if (deleteTemp) {
             deleteTemp();
+        }
+    }
+
+    /**
+     * The download runs to its end whoever reads it, while it is written to disk (a fill that went to memory only
+     * still ends when nobody reads it); the leader's slot and pin go, so its reader, if any, counts as a joiner's.
+     */
+    void runToEnd() {
+        lock.lock();
+        try {
+            if (state != State.BEGUN && state != State.RELAYING) {
+                return;
+            }
+            unread = true;
+            readers.releaseLeaderSlot();
+            releaseLeaderPin();
+            signal();
+        } finally {
+            unlock();
         }
     }
 

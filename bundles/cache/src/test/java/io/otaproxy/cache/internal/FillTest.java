@@ -380,6 +380,28 @@ public class FillTest {
     }
 
     @Test
+    public void aFillToRunToItsEndGoesOnWhenEveryReaderLeavesAndIsNotHeldForItsLeader() throws Exception {
+        final byte[] src = bytes(40_000, 24);
+        final String k = key(24);
+        final ControlledBody body = new ControlledBody();
+        final AtomicBoolean aborted = new AtomicBoolean();
+        final Fill leader = store.fill(k);
+        Pump.begin(leader, meta(src), body, () -> aborted.set(true));
+        leader.runToEnd(); // its client asked for a range only
+        final Fill joiner = store.fill(k);
+        assertTrue(joiner.awaitBegun(1_000));
+        final Fill.FillReader reader = joiner.newReader();
+        body.feed(Arrays.copyOf(src, 10_000));
+        await("bytes on disk", 5_000, () -> leader.bytesOnDisk() == 10_000);
+        reader.close(); // the last reader hangs up
+        body.feed(Arrays.copyOfRange(src, 10_000, src.length)).end();
+        await("committed without readers", 5_000, () -> store.find(k) != null);
+        assertFalse(aborted.get());
+        assertArrayEquals(src, readAll(store.find(k)));
+        assertEquals("nothing pins the entry for a leader that never reads", 0, store.pins().count(k));
+    }
+
+    @Test
     public void aJoinerLeavingBeforeTheLeaderOpensItsReaderDoesNotAbort() throws Exception {
         final byte[] src = bytes(5000, 23);
         final String k = key(23);

@@ -31,6 +31,12 @@ final class CachingRelay {
 
     private static final Logger LOG = LoggerFactory.getLogger(CachingRelay.class);
 
+    /**
+     * How far beyond the bytes of a download on disk a range may start and still be served from it (it waits for
+     * them); a range starting farther is fetched from upstream on its own (Squid's {@code range_offset_limit}).
+     */
+    static final long NEAR_BYTES = 1L << 20;
+
     private final Relay relay;
     private final CacheStore store;
     private final BufferBudget budget;
@@ -89,7 +95,6 @@ final class CachingRelay {
             relay.relay(request, response, target, false); // the store takes nothing new now
             return;
         }
-        final boolean ranged = request.getHeader("Range") != null;
         if (fill.isLeader() && !control.retryCaching()) {
             // The lookup above may have missed while an earlier download of this key was committing; if that one
             // became an entry and left before we asked to fill, we lead a second download of the same file.
@@ -105,12 +110,8 @@ final class CachingRelay {
             }
         }
         if (fill.isLeader()) {
-            if (ranged) {
-                // a ranged miss is relayed as asked; the whole file is cached when someone asks for it
-                fill.abandon();
-                relay.relay(request, response, target, false);
-                return;
-            }
+            // a ranged miss too: the whole file is fetched for the cache, the client's range served from it or,
+            // when far ahead, fetched on its own meanwhile (see serveFill)
             relay.transfers().start(request, response, target.toString(),
                     transfer -> lead(fill, request, response, target, control, transfer));
         } else if (fill.isBegun()) {
@@ -163,6 +164,13 @@ final class CachingRelay {
             // upstream's answer varies, and this client's request is of another variant than the leader's
             return fetchVariant(key, begun, request, response, target, control);
         }
+        if (begun != null && farAhead(request, begun, fill.bytesOnDisk(), control)) {
+            // the range starts far beyond the bytes on disk: fetched on its own at once, so a client that splits a
+            // file among connections keeps its parallelism, while the download goes on for the cache
+            LOG.debug("{}: range far ahead of the download of {}; fetching it on its own", target, key);
+            relay.relay(request, response, target, false);
+            return true; // the transfer completes the request
+        }
         final Fill.FillReader reader;
         try {
             reader = fill.newReader();
@@ -176,6 +184,28 @@ final class CachingRelay {
         LOG.debug("{}: serving from the fill of {} ({})", target, key, fill.isLeader() ? "leader" : "joined");
         return CachedResponse.send(request, response, fill.meta(), EntryBody.of(reader), false, budget,
                 relay.responseVia());
+    }
+
+    /**
+     * Whether the request's range starts more than {@link #NEAR_BYTES} beyond the bytes of the download on disk.
+     * Never for a content address: its bytes come only from the download that verifies them.
+     */
+    private static boolean farAhead(final HttpServletRequest request, final EntryMeta meta, final long onDisk,
+            final OtaCacheControl control) {
+        final String range = request.getHeader("Range");
+        if (range == null || control.fileSha256() != null || meta.length() < 0
+                || !Conditionals.rangeApplies(request, meta.headers())) {
+            return false;
+        }
+        final ByteRanges.Result ranges = ByteRanges.parse(range, meta.length());
+        if (ranges.whole() || ranges.unsatisfiable()) {
+            return false;
+        }
+        long first = Long.MAX_VALUE;
+        for (final ByteRanges.Range r : ranges.ranges()) {
+            first = Math.min(first, r.first());
+        }
+        return first > onDisk + NEAR_BYTES;
     }
 
     /**
@@ -365,6 +395,11 @@ final class CachingRelay {
         if (upstream.status() != 200 || unverifiableUnderContentAddress(upstream, control)
                 || urlKeyed && !storableUnderUrl(upstream, variant)) {
             fill.abandon();
+            if (upstream.status() == 200 && request.getHeader("Range") != null) {
+                upstream.abort(); // the whole body, not to be stored: the client's range is fetched as asked
+                relay.relay(request, response, target, false);
+                return true;
+            }
             return relay.relayResponse(upstream, request, response, target, false, transfer);
         }
         final EntryMeta meta = new EntryMeta(upstream.contentLength(), upstream.headers().first("Content-Type"),
@@ -378,6 +413,9 @@ final class CachingRelay {
             return relay.relayResponse(upstream, request, response, target, false, transfer);
         }
         transfer.onAbort(upstream::abort);
+        if (request.getHeader("Range") != null) {
+            fill.runToEnd(); // its client asked for part of the file: the whole of it is fetched for the cache
+        }
         RequestRecord.mark(request, RequestOutcome.MISS);
         boolean handedOver = false;
         try {
