@@ -125,6 +125,24 @@ public class HostileInputIT extends ProxyTestSupport {
     }
 
     @Test
+    public void aGetWithABodyIs400AndTheConnectionCloses() throws IOException {
+        final String o = origin.authority();
+        origin.put("/b", new byte[] {1});
+        final String head = "GET http://" + o + "/b HTTP/1.1\r\nHost: " + o + "\r\n";
+        for (final String request : List.of(
+                head + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n", // broken chunk framing
+                head + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" + head + "\r\n",
+                head + "Content-Length: 5\r\n\r\nhello" + head + "\r\n")) {
+            final RawExchange r = raw(request);
+            assertEquals(request.replace("\r\n", " | ") + " -> " + r, 400, r.status);
+            assertTrue("closed after the 400, no second answer: " + r, r.text.indexOf("HTTP/1.1", 5) < 0);
+        }
+        assertEquals(0, origin.requests().size());
+        final RawExchange empty = raw(head + "Content-Length: 0\r\nConnection: close\r\n\r\n");
+        assertEquals("an empty body is no body", 200, empty.status);
+    }
+
+    @Test
     public void missingOrInvalidHostIs400() throws IOException {
         final String o = origin.authority();
         origin.put("/h", new byte[] {1});

@@ -310,6 +310,15 @@ public final class ProxyServlet extends HttpServlet {
             sendError(response, 405, "Method " + method + " is not supported by ota-proxy; use GET or HEAD.");
             return;
         }
+        if (request.getHeader("Transfer-Encoding") != null || request.getContentLengthLong() > 0) {
+            // A GET or HEAD has no use for a body, and one is never read: whether its framing holds cannot be known,
+            // so the connection cannot be trusted for a next request either. Refused, and the connection closed.
+            RequestRecord.mark(request, RequestOutcome.ERROR);
+            response.setHeader("Connection", "close");
+            sendError(response, 400, method + " requests carry no body; this one has "
+                    + (request.getHeader("Transfer-Encoding") != null ? "Transfer-Encoding" : "Content-Length") + ".");
+            return;
+        }
         final ProxyTarget target;
         try {
             target = targetOf(request, current.selfAddress());
