@@ -45,6 +45,16 @@ public interface Fill {
      */
     void runToEnd();
 
+    /**
+     * This caller is done deciding how it uses the fill. Whatever the store still keeps for a reader it has not
+     * opened is given up: a joiner's hold on the start of the body, the leader's reserved reader slot and pin (then
+     * the download goes on only while someone reads it, unless {@link #runToEnd}). A reader already opened is not
+     * affected. Idempotent; callers call it on every path once their reader is open or they fetch on their own.
+     *
+     * @since 2.1
+     */
+    void release();
+
     /** Leader only: upstream gave no cacheable answer; waiting joiners are released to fetch on their own. */
     void abandon();
 

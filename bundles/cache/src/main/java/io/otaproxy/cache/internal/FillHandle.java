@@ -9,7 +9,8 @@ import io.otaproxy.api.cache.Fill;
 /**
  * One caller's view of a shared fill: the same download for everyone, but only the leader may begin or abandon.
  * A joiner's handle holds the start of the body for it (see {@link InFlightFill#holdForJoiner}) until it opens
- * its reader or gives up waiting, so a fill that stops writing to disk meanwhile can still serve it whole.
+ * its reader, gives up waiting, or is released, so a fill that stops writing to disk meanwhile can still serve it
+ * whole. A count, not a timer: the hold lasts exactly as long as the caller may still read.
  */
 final class FillHandle implements Fill {
 
@@ -46,6 +47,15 @@ final class FillHandle implements Fill {
     public void runToEnd() {
         requireLeader("run to the end");
         fill.runToEnd();
+    }
+
+    @Override
+    public void release() {
+        if (leader) {
+            fill.releaseLeader();
+        } else {
+            releaseHold();
+        }
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.otaproxy.cache.internal;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Who reads a fill: its open readers with the first position each still needs, the leader's slot reserved from
@@ -13,30 +12,20 @@ import java.util.concurrent.TimeUnit;
  */
 final class FillReaders {
 
-    /**
-     * How long after begin (or after a joiner arrived) promised readers that have not opened yet keep the start of
-     * the body held. They open within milliseconds; the limit only stops a request that died in between from
-     * pinning memory for good.
-     */
-    static final long HOLD_NANOS = TimeUnit.SECONDS.toNanos(5);
-
     private final Set<FillBodyReader> open = Collections.newSetFromMap(new IdentityHashMap<>());
     private int count; // open readers plus the leader's slot
     private boolean leaderSlot;
     private int joinHolds;
-    private long holdUntilNanos = System.nanoTime();
 
     /** At begin: the leader counts as a reader until it opens its own. */
     void reserveLeaderSlot() {
         leaderSlot = true;
         count = 1;
-        extendHold();
     }
 
     /** A joiner got a handle; see {@link #holdsLive}. */
     void holdForJoiner() {
         joinHolds++;
-        extendHold();
     }
 
     void releaseJoinHold() {
@@ -76,9 +65,16 @@ final class FillReaders {
         return open.size();
     }
 
-    /** Whether readers promised but not yet open may still come and need the start of the body. */
+    /**
+     * Whether readers promised but not yet open may still come and need the start of the body: the leader until it
+     * opens its reader or is released, each joiner until it opens, gives up or is released. Counted, not timed.
+     */
     boolean holdsLive() {
-        return (leaderSlot || joinHolds > 0) && holdUntilNanos - System.nanoTime() > 0;
+        return leaderSlot || joinHolds > 0;
+    }
+
+    boolean hasLeaderSlot() {
+        return leaderSlot;
     }
 
     /**
@@ -96,12 +92,5 @@ final class FillReaders {
             floor = Math.min(floor, diskEnd);
         }
         return floor == Long.MAX_VALUE ? -1 : floor;
-    }
-
-    private void extendHold() {
-        final long until = System.nanoTime() + HOLD_NANOS;
-        if (until - holdUntilNanos > 0) {
-            holdUntilNanos = until;
-        }
     }
 }

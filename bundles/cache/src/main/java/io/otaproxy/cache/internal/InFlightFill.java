@@ -380,11 +380,46 @@ final class InFlightFill {
     }
 
     void releaseJoinHold() {
+        final boolean deleteTemp;
         lock.lock();
         try {
             readers.releaseJoinHold();
+            deleteTemp = drained();
+            signal(); // a relaying writer may be waiting for room this joiner no longer needs
         } finally {
             unlock();
+        }
+        if (deleteTemp) {
+            deleteTemp();
+        }
+    }
+
+    /**
+     * The leader will not open its reader: its slot and pin go, and with nobody else reading (and the fill not to
+     * run to its end) the download stops, as when a last reader leaves.
+     */
+    void releaseLeader() {
+        final boolean abort;
+        final boolean deleteTemp;
+        lock.lock();
+        try {
+            releaseLeaderPin(); // kept past a commit for a reader that now will not come
+            if (!readers.hasLeaderSlot()) {
+                return; // opened its reader already, or the fill ended
+            }
+            readers.releaseLeaderSlot();
+            abort = readers.count() == 0 && (state == State.BEGUN && !host.alwaysFinish() && !unread
+                    || state == State.RELAYING && !readers.holdsLive());
+            deleteTemp = drained();
+            signal();
+        } finally {
+            unlock();
+        }
+        if (abort && fail(new IOException("The leader's client left before reading the download"), false)) {
+            LOG.debug("Fill of {} aborted: its leader left without reading and nobody else reads it", key);
+        }
+        if (deleteTemp) {
+            deleteTemp();
         }
     }
 
@@ -848,8 +883,8 @@ final class InFlightFill {
     }
 
     /**
-     * Maintenance: once a fill that will not be committed is done and its promised readers' holds have expired,
-     * a leader that never opened its reader is not coming, and the temp file goes when no reader holds it.
+     * Maintenance: once a fill that will not be committed is done and no reader is promised any more, its temp file
+     * goes when no open reader holds it (a reader releasing its promise deletes it itself; this catches the rest).
      *
      * @return whether the temp file is gone (nothing more to sweep)
      */

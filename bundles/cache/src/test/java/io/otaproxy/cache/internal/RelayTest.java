@@ -384,6 +384,27 @@ public class RelayTest {
     }
 
     @Test
+    public void aJoinersHoldLastsUntilItIsReleasedNotForAWhile() throws Exception {
+        final int length = 1 << 20;
+        final MeteredBody body = new MeteredBody(length, 15);
+        final Fill leader = store.fill(key(15));
+        final Fill joiner = store.fill(key(15));
+        monitor.zone(SpaceZone.ABOVE_HARD);
+        Pump.begin(leader, new EntryMeta(length, null, null, null, null), body, null);
+        assertTrue(joiner.awaitBegun(1_000));
+        final Future<byte[]> first = read(leader.newReader(), new AtomicLong());
+        final InFlightFill fill = ((FillHandle) leader).shared();
+        await("the window is full, held at the start for the joiner", 5_000,
+                () -> fill.isRelaying() && fill.relayBufferedBytes() == WINDOW);
+        Thread.sleep(6_000); // longer than any hold was ever timed: the joiner may still come
+        assertFalse("still held for the joiner", first.isDone());
+        joiner.release(); // it fetches on its own after all
+        assertArrayEquals(body.expected(), first.get(20, TimeUnit.SECONDS));
+        leader.release(); // its reader is open: nothing changes
+        awaitNoTempFiles(store);
+    }
+
+    @Test
     public void whenEveryReaderLeavesARelayingFillStopsAndCleansUp() throws Exception {
         final MeteredBody body = new MeteredBody(4 << 20, 14);
         final AtomicBoolean aborted = new AtomicBoolean();

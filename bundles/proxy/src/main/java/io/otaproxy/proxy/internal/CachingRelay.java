@@ -130,7 +130,7 @@ final class CachingRelay {
             final ProxyTarget target, final OtaCacheControl control) {
         final AsyncContext context = request.startAsync();
         context.setTimeout(0); // the store drops a fill whose leader never begins: the callback always comes
-        fill.whenBegun(() -> context.start(() -> {
+        fill.whenBegun(() -> startOrRelease(fill, request, context, () -> {
             boolean handedOver = false;
             try {
                 if (fill.isBegun()) {
@@ -151,12 +151,32 @@ final class CachingRelay {
         }));
     }
 
+    /** Runs {@code task} on a container thread; if the container takes none any more, the request just ends. */
+    private static void startOrRelease(final Fill fill, final HttpServletRequest request, final AsyncContext context,
+            final Runnable task) {
+        try {
+            context.start(task);
+        } catch (final RuntimeException e) {
+            fill.release();
+            ProxyServlet.complete(request, context);
+        }
+    }
+
     /**
      * Reads the begun fill to the client.
      *
      * @return whether the body was handed to an asynchronous writer, which completes the request
      */
     private boolean serveFill(final Fill fill, final HttpServletRequest request, final HttpServletResponse response,
+            final ProxyTarget target, final OtaCacheControl control) throws IOException {
+        try {
+            return readFill(fill, request, response, target, control);
+        } finally {
+            fill.release(); // its reader is open, or it will never be: nothing more is kept for this caller
+        }
+    }
+
+    private boolean readFill(final Fill fill, final HttpServletRequest request, final HttpServletResponse response,
             final ProxyTarget target, final OtaCacheControl control) throws IOException {
         final String key = fill.key();
         final EntryMeta begun = fill.meta();
@@ -229,6 +249,9 @@ final class CachingRelay {
         final EntryMeta begun = fill == null ? null : fill.meta();
         if (begun != null && Variants.matches(begun, request)) {
             return serveFill(fill, request, response, target, control);
+        }
+        if (fill != null) {
+            fill.release(); // not begun yet, or yet another variant: not waited for
         }
         LOG.debug("{}: the download of {} is another variant; relaying ours", target, key);
         relay.relay(request, response, target, false);
@@ -318,6 +341,9 @@ final class CachingRelay {
             if (fill != null && fill.isLeader()) {
                 LOG.debug("{}: {} changed upstream; replacing it", target, entry.key());
                 return fillFrom(fill, upstream, request, response, target, OtaCacheControl.NONE, transfer);
+            }
+            if (fill != null) {
+                fill.release(); // another download of the key runs already; this answer is relayed
             }
             return relay.relayResponse(upstream, request, response, target, false, transfer);
         }
