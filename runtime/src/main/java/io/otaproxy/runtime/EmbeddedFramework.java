@@ -2,9 +2,13 @@ package io.otaproxy.runtime;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.URL;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -41,6 +45,10 @@ final class EmbeddedFramework {
 
     /** Where the build puts the bundle set inside the jar. */
     private static final String BUNDLE_DIR = "bundles/";
+    /** The location prefix of the bundles installed from the jar. */
+    static final String EMBEDDED = "embedded:";
+    /** In the data directory: which embedded bundle set its framework storage was made from. */
+    private static final String SET_FILE = "embedded-set";
     private static final String LISTENER_FILTER = "(&(objectClass=org.osgi.service.servlet.runtime.HttpServiceRuntime)"
             + "(org.apache.felix.http.name=otaproxy))";
     private static final String ADMIN_FILTER = "(&(objectClass=org.osgi.service.servlet.runtime.HttpServiceRuntime)"
@@ -49,25 +57,51 @@ final class EmbeddedFramework {
 
     private final LaunchOptions options;
     private volatile Framework framework;
+    private volatile InetSocketAddress proxyAddress;
     private Path storage;
+    private boolean temporaryStorage;
+    private BundleUpdates updates;
+    private FileChannel lock;
 
     EmbeddedFramework(final LaunchOptions options) {
         this.options = options;
     }
 
     void start() throws Exception {
-        storage = Files.createTempDirectory("ota-proxy-felix-");
-        final Map<String, String> props = frameworkProperties();
+        final Path dataDir = options.dataDir();
+        final String set = embeddedSet();
+        final boolean restore;
+        if (dataDir == null) {
+            storage = Files.createTempDirectory("ota-proxy-felix-");
+            temporaryStorage = true;
+            restore = false;
+        } else {
+            Files.createDirectories(dataDir);
+            lock = lockDataDir(dataDir);
+            storage = dataDir.resolve("framework");
+            // the storage holds what was installed and updated since; a jar with another bundle set starts afresh
+            restore = Files.isDirectory(storage) && set.equals(readOrNull(dataDir.resolve(SET_FILE)));
+        }
+        final Map<String, String> props = frameworkProperties(!restore);
         final FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).iterator().next();
         final Framework fw = factory.newFramework(props);
         fw.init();
         framework = fw;
         final BundleContext context = fw.getBundleContext();
+        if (!restore) {
+            if (dataDir != null) {
+                deleteTree(BundleUpdates.currentVersions(dataDir)); // updates of another bundle set
+            }
+            for (final String jar : embeddedBundles()) {
+                try (InputStream in = openEmbedded(jar)) {
+                    final Bundle bundle = context.installBundle(EMBEDDED + jar, in);
+                    bundle.adapt(BundleStartLevel.class).setStartLevel(startLevel(bundle.getSymbolicName()));
+                }
+            }
+        }
         final List<Bundle> installed = new ArrayList<>();
-        for (final String jar : embeddedBundles()) {
-            try (InputStream in = openEmbedded(jar)) {
-                final Bundle bundle = context.installBundle("embedded:" + jar, in);
-                bundle.adapt(BundleStartLevel.class).setStartLevel(startLevel(bundle.getSymbolicName()));
+        for (final Bundle bundle : context.getBundles()) {
+            if (bundle.getBundleId() != 0) {
                 installed.add(bundle);
             }
         }
@@ -79,8 +113,68 @@ final class EmbeddedFramework {
         fw.start();
         raiseStartLevel(fw);
         checkAllActive(installed);
-        reportListener(context, LISTENER_FILTER, "listening on");
-        reportListener(context, ADMIN_FILTER, "admin endpoint (metrics, status) on");
+        reportListener(context, LISTENER_FILTER, "listening on", true);
+        reportListener(context, ADMIN_FILTER, "admin endpoint (metrics, status) on", false);
+        if (dataDir != null) {
+            Files.writeString(dataDir.resolve(SET_FILE), set, StandardCharsets.UTF_8);
+            reportUpdated(installed, dataDir);
+            updates = new BundleUpdates(context, new HealthGate(context, () -> proxyAddress), dataDir);
+            updates.start();
+        }
+    }
+
+    /** One process per data directory: a second one would share the framework's storage and corrupt it. */
+    private static FileChannel lockDataDir(final Path dataDir) throws IOException {
+        final FileChannel channel = FileChannel.open(dataDir.resolve("lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        if (channel.tryLock() == null) {
+            channel.close();
+            throw new IOException("the data directory " + dataDir + " is in use by another ota-proxy");
+        }
+        return channel;
+    }
+
+    /** Names the bundles running in a version other than the one embedded in the jar (updates applied earlier). */
+    private static void reportUpdated(final List<Bundle> installed, final Path dataDir) {
+        final List<String> updated = new ArrayList<>();
+        for (final Bundle bundle : installed) {
+            if (Files.isRegularFile(BundleUpdates.currentVersions(dataDir).resolve(bundle.getSymbolicName() + ".jar"))) {
+                updated.add(bundle.getSymbolicName() + " " + bundle.getVersion());
+            }
+        }
+        if (!updated.isEmpty()) {
+            System.err.println("[ota-proxy] INFO running updated bundles: " + String.join(", ", updated));
+        }
+    }
+
+    /** What identifies the embedded bundle set: each bundle's name, size and CRC, as the jar records them. */
+    private static String embeddedSet() throws IOException {
+        final Path source = launcherLocation();
+        final StringBuilder set = new StringBuilder();
+        if (Files.isDirectory(source)) {
+            for (final String name : embeddedBundles()) {
+                final Path file = source.resolve(BUNDLE_DIR).resolve(name);
+                set.append(name).append(' ').append(Files.size(file)).append(' ')
+                        .append(Files.getLastModifiedTime(file).toMillis()).append('\n');
+            }
+        } else {
+            try (JarFile jar = new JarFile(source.toFile())) {
+                for (final String name : embeddedBundles()) {
+                    final JarEntry entry = jar.getJarEntry(BUNDLE_DIR + name);
+                    set.append(name).append(' ').append(entry.getSize()).append(' ').append(entry.getCrc())
+                            .append('\n');
+                }
+            }
+        }
+        return set.toString();
+    }
+
+    private static String readOrNull(final Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (final IOException e) {
+            return null;
+        }
     }
 
     /** Raises the start level and waits for it, so a bundle that fails to start is known before serving. */
@@ -109,7 +203,7 @@ final class EmbeddedFramework {
         }
     }
 
-    private Map<String, String> frameworkProperties() throws IOException {
+    private Map<String, String> frameworkProperties(final boolean clean) throws IOException {
         final Map<String, String> props = new HashMap<>();
         final Properties defaults = new Properties();
         try (InputStream in = EmbeddedFramework.class.getResourceAsStream("/framework.properties")) {
@@ -119,7 +213,9 @@ final class EmbeddedFramework {
         }
         defaults.forEach((k, v) -> props.put((String) k, (String) v));
         props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
-        props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        if (clean) {
+            props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        }
         props.put("org.osgi.framework.startlevel.beginning", "1"); // raised once everything is installed
         if (options.configFile() != null) {
             props.put("otaproxy.config", Path.of(options.configFile()).toAbsolutePath().normalize().toString());
@@ -137,12 +233,7 @@ final class EmbeddedFramework {
 
     /** Lists the bundles embedded under bundles/ in this jar (or in the classes directory when run from a build). */
     private static List<String> embeddedBundles() throws IOException {
-        final Path source;
-        try {
-            source = Path.of(EmbeddedFramework.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (final java.net.URISyntaxException e) {
-            throw new IOException("cannot locate the launcher jar", e);
-        }
+        final Path source = launcherLocation();
         final List<String> names = new ArrayList<>();
         if (Files.isDirectory(source)) {
             try (Stream<Path> files = Files.list(source.resolve(BUNDLE_DIR))) {
@@ -159,7 +250,16 @@ final class EmbeddedFramework {
         return names.stream().filter(n -> n.endsWith(".jar") && !n.contains("/")).sorted().toList();
     }
 
-    private static InputStream openEmbedded(final String jar) throws IOException {
+    /** The launcher jar, or the classes directory when run from a build. */
+    private static Path launcherLocation() throws IOException {
+        try {
+            return Path.of(EmbeddedFramework.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (final java.net.URISyntaxException e) {
+            throw new IOException("cannot locate the launcher jar", e);
+        }
+    }
+
+    static InputStream openEmbedded(final String jar) throws IOException {
         final URL url = EmbeddedFramework.class.getResource("/" + BUNDLE_DIR + jar);
         if (url == null) {
             throw new IOException("embedded bundle missing: " + jar);
@@ -188,8 +288,8 @@ final class EmbeddedFramework {
     }
 
     /** Logs a listener's address once it is up: the proxy's is the one line an operator looks for. */
-    private static void reportListener(final BundleContext context, final String listener, final String what)
-            throws InvalidSyntaxException {
+    private void reportListener(final BundleContext context, final String listener, final String what,
+            final boolean proxy) throws InvalidSyntaxException {
         final Filter filter = FrameworkUtil.createFilter(listener);
         final ServiceTracker<Object, Object> tracker = new ServiceTracker<>(context, filter, null) {
             @Override
@@ -201,10 +301,33 @@ final class EmbeddedFramework {
                         ? String.join(", ", new java.util.LinkedHashSet<>(java.util.Arrays.asList(a)))
                         : String.valueOf(endpoint);
                 System.err.println("[ota-proxy] INFO " + what + " " + where);
+                if (proxy) {
+                    proxyAddress = addressOf(endpoint);
+                }
                 return reference;
+            }
+
+            @Override
+            public void removedService(final ServiceReference<Object> reference, final Object service) {
+                if (proxy) {
+                    proxyAddress = null;
+                }
             }
         };
         tracker.open();
+    }
+
+    /** Where to reach a listener from this host: its endpoint's address, loopback for a wildcard address. */
+    static InetSocketAddress addressOf(final Object endpoint) {
+        final String first = endpoint instanceof String[] a && a.length > 0 ? a[0] : String.valueOf(endpoint);
+        try {
+            final java.net.URI uri = java.net.URI.create(first);
+            final String host = uri.getHost();
+            final boolean wildcard = host == null || host.equals("0.0.0.0") || host.equals("[::]") || host.equals("::");
+            return new InetSocketAddress(wildcard ? "127.0.0.1" : host, uri.getPort());
+        } catch (final IllegalArgumentException e) {
+            return null;
+        }
     }
 
     void awaitStop() throws InterruptedException {
@@ -220,24 +343,36 @@ final class EmbeddedFramework {
         if (fw == null) {
             return;
         }
+        if (updates != null) {
+            updates.stop();
+        }
         try {
             fw.stop();
             fw.waitForStop(TimeUnit.SECONDS.toMillis(30));
         } catch (final BundleException | InterruptedException e) {
             System.err.println("ota-proxy: stopping the framework failed: " + e);
         } finally {
-            deleteStorage();
+            if (temporaryStorage) {
+                deleteTree(storage); // in the temp directory; leaving it behind would be harmless
+            }
+            if (lock != null) {
+                try {
+                    lock.close();
+                } catch (final IOException e) {
+                    // the lock goes with the process anyway
+                }
+            }
         }
     }
 
-    private void deleteStorage() {
-        if (storage == null) {
+    private static void deleteTree(final Path root) {
+        if (root == null || !Files.exists(root)) {
             return;
         }
-        try (Stream<Path> walk = Files.walk(storage)) {
+        try (Stream<Path> walk = Files.walk(root)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (final IOException e) {
-            // the framework storage is in the temp directory; leaving it behind is harmless
+            // what is left is overwritten or ignored next time
         }
     }
 }

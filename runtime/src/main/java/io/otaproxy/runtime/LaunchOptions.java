@@ -1,5 +1,6 @@
 package io.otaproxy.runtime;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -23,15 +24,19 @@ final class LaunchOptions {
             "  --cache-dir DIR       cache directory (default ./ota-cache)",
             "  --log-level LEVEL     trace, debug, info, warn or error (default info)",
             "  --admin-port PORT     port of the admin endpoint: metrics, status page, API (default 8099, 0: off)",
+            "  --data-dir DIR        keep the OSGi framework and its configuration here across restarts, and apply",
+            "                        bundle updates dropped into DIR/deploy (default: none, a fresh start each time)",
             "  --help                print this text");
 
     private final String configFile;
     private final Map<String, String> overrides;
     private final String logLevel;
     private final boolean help;
+    private final Path dataDir;
 
     private LaunchOptions(final String configFile, final Map<String, String> overrides, final String logLevel,
-            final boolean help) {
+            final boolean help, final Path dataDir) {
+        this.dataDir = dataDir;
         this.configFile = configFile;
         this.overrides = Map.copyOf(overrides);
         this.logLevel = logLevel;
@@ -43,6 +48,7 @@ final class LaunchOptions {
         String config = null;
         String logLevel = null;
         boolean help = false;
+        Path dataDir = null;
         final Map<String, String> overrides = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             final String arg = args[i];
@@ -61,11 +67,12 @@ final class LaunchOptions {
                     logLevel = value(args, ++i, arg);
                     overrides.put("log_level", logLevel);
                 }
+                case "--data-dir" -> dataDir = Path.of(value(args, ++i, arg)).toAbsolutePath().normalize();
                 case "--help", "-h" -> help = true;
                 default -> throw new IllegalArgumentException("unknown option " + arg);
             }
         }
-        return new LaunchOptions(config, overrides, logLevel, help);
+        return new LaunchOptions(config, overrides, logLevel, help, dataDir);
     }
 
     private static String value(final String[] args, final int index, final String option) {
@@ -88,6 +95,11 @@ final class LaunchOptions {
     /** The log level given on the command line, or null. */
     String logLevel() {
         return logLevel;
+    }
+
+    /** The data directory, or null for a temporary framework storage. */
+    Path dataDir() {
+        return dataDir;
     }
 
     boolean help() {
