@@ -217,6 +217,9 @@ final class EmbeddedFramework {
             props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         }
         props.put("org.osgi.framework.startlevel.beginning", "1"); // raised once everything is installed
+        if (options.dataDir() != null) {
+            props.put("otaproxy.data.dir", options.dataDir().toString()); // the admin page shows refused updates
+        }
         if (options.configFile() != null) {
             props.put("otaproxy.config", Path.of(options.configFile()).toAbsolutePath().normalize().toString());
         }

@@ -53,9 +53,13 @@ public class BundleUpdateE2EIT {
         }
     }
 
+    private int adminPort;
+
     private ProxyProcess start(final Path dataDir, final Path cacheDir, final int port) throws Exception {
+        adminPort = ProxyProcess.freePort();
         final ProxyProcess p = ProxyProcess.start(tmp.getRoot().toPath(), List.of("-Xmx128m"), "--host", "127.0.0.1",
-                "--port", Integer.toString(port), "--cache-dir", cacheDir.toString(), "--data-dir", dataDir.toString());
+                "--port", Integer.toString(port), "--cache-dir", cacheDir.toString(), "--data-dir", dataDir.toString(),
+                "--admin-port", Integer.toString(adminPort));
         processes.add(p);
         return p;
     }
@@ -85,6 +89,9 @@ public class BundleUpdateE2EIT {
         assertTrue(first.logged("rolled back: io.otaproxy.api"));
         final String reason = Files.readString(deploy.resolve("failed/api-9.0.0.jar.reason"));
         assertTrue(reason, reason.contains("io.otaproxy.proxy"));
+        final String status = RawHttpClient.exchange(adminPort, "GET", "/api/status", true).bodyText();
+        assertTrue("the status page shows the rollback: " + status,
+                status.contains("bundle update api-9.0.0.jar refused and rolled back"));
         final int originPort = origin.port();
         origin.close(); // what follows comes from the cache, which the rollback kept whole
         final RawHttpClient.Response after = RawHttpClient.get(port, "http://127.0.0.1:" + originPort + "/firmware.bin");

@@ -54,9 +54,11 @@ public final class Operations {
     private volatile List<RefusedConfiguration> refused;
 
     private volatile boolean destructiveAllowed;
+    private volatile String dataDir;
 
     @Activate
-    void activate(final AdminConfig config) {
+    void activate(final AdminConfig config, final org.osgi.framework.BundleContext context) {
+        dataDir = context.getProperty(RefusedUpdates.DATA_DIR);
         destructiveAllowed = config.allow_destructive();
         LOG.info("Activating admin operations: purge and evict {}", destructiveAllowed ? "allowed" : "disabled");
     }
@@ -73,7 +75,7 @@ public final class Operations {
     StatusReport status() {
         final DiskMonitor monitor = disk;
         return StatusReport.take(System.currentTimeMillis(), proxy, cache, monitor == null ? null : monitor.current(),
-                destructiveAllowed, refused == null ? List.of() : refused);
+                destructiveAllowed, refused == null ? List.of() : refused, RefusedUpdates.in(dataDir));
     }
 
     boolean destructiveAllowed() {

@@ -37,8 +37,15 @@ record StatusReport(long atMillis, boolean proxyServing, Map<RequestOutcome, Lon
 
     static StatusReport take(final long atMillis, final ProxyStatistics proxy, final CacheStatistics cache,
             final SpaceState space, final boolean destructiveAllowed, final List<RefusedConfiguration> refused) {
+        return take(atMillis, proxy, cache, space, destructiveAllowed, refused, List.of());
+    }
+
+    /** @param others errors reported elsewhere (refused bundle updates), merged with the services' own */
+    static StatusReport take(final long atMillis, final ProxyStatistics proxy, final CacheStatistics cache,
+            final SpaceState space, final boolean destructiveAllowed, final List<RefusedConfiguration> refused,
+            final List<ReportedError> others) {
         final Map<RequestOutcome, Long> requests = new EnumMap<>(RequestOutcome.class);
-        final List<ReportedError> errors = new ArrayList<>();
+        final List<ReportedError> errors = new ArrayList<>(others);
         final Map<String, String> urlByKey = new HashMap<>();
         int active = 0;
         if (proxy != null) {
