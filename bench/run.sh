@@ -359,7 +359,29 @@ start_jetty_floor() {
     log "$name (JettyFloor $mode on ota-proxy's Jetty, 4 KiB from memory) on 127.0.0.1:${PORT[$name]}"
 }
 
-start_proxy() { case $1 in ota-proxy) start_ota ;; nginx) start_nginx ;; squid) start_squid ;; esac; }
+# starts a proxy and records how long it took from launch to relaying its first request (S0 startup_s)
+START_RUNS=0
+start_proxy() {
+    local t0 t1
+    t0=$(date +%s.%N)
+    case $1 in ota-proxy) start_ota ;; nginx) start_nginx ;; squid) start_squid ;; esac
+    t1=$(date +%s.%N)
+    START_RUNS=$((START_RUNS + 1))
+    record S0 startup_s "$1" "$START_RUNS" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')"
+}
+
+# CPU seconds (user + system) a process and its direct children have used so far
+CLK_TCK=$(getconf CLK_TCK)
+cpu_s() {
+    local ticks=0 p t
+    for p in "$1" $(pgrep -P "$1" || true); do
+        # fields 14 and 15 of /proc/PID/stat, counted after the command name in parentheses
+        t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}' || true)
+        ticks=$((ticks + ${t:-0}))
+    done
+    awk -v t="$ticks" -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", t / hz}'
+}
+per_1000() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN {printf "%.3f", (b - a) * 1000 / n}'; }
 running() { [ -n "${PID[$1]:-}" ]; }
 # a fresh process on an empty cache; in smoke mode only started once (paths are cache-busting anyway)
 restart_cold() {
@@ -562,15 +584,18 @@ if has S4; then
             restart_cold "$t"
             [ "$t" = ota-proxy ] && [ "$r" = 1 ] && prof_start S4-cold
             origin_ctl reset >/dev/null
+            cpu0=$(cpu_s "${PID[$t]}")
             cold=$(client mirror --origin "$ORIGIN" --via "127.0.0.1:${PORT[$t]}" --manifest "$MANIFEST" \
                 --clients "$S4_CLIENTS" --conns "$S4_CONNS" --sha-header --prefix "/v${r}4")
             [ "$t" = ota-proxy ] && [ "$r" = 1 ] && prof_stop S4-cold
+            cpu1=$(cpu_s "${PID[$t]}")
             st=$(origin_ctl stats)
             origin_ctl reset >/dev/null
             [ "$t" = ota-proxy ] && [ "$r" = 1 ] && prof_start S4-warm
             warm=$(client mirror --origin "$ORIGIN" --via "127.0.0.1:${PORT[$t]}" --manifest "$MANIFEST" \
                 --clients "$S4_CLIENTS" --conns "$S4_CONNS" --sha-header --prefix "/v${r}4")
             [ "$t" = ota-proxy ] && [ "$r" = 1 ] && prof_stop S4-warm
+            cpu2=$(cpu_s "${PID[$t]}")
             upw=$(origin_stat requests)
             # the same hits once more: ota-proxy's first warm pass is also the JIT's first sight of its hit path,
             # which a gateway running for days has long compiled; nginx and Squid have no such warm-up
@@ -580,6 +605,8 @@ if has S4; then
             record S4 cold_s "$t" "$r" "$cold_s"
             record S4 cold_over_origin_bound "$t" "$r" "$(awk -v a="$cold_s" -v b="$origin_s" 'BEGIN {printf "%.3f", a / b}')"
             record S4 warm_s "$t" "$r" "$(kv "$warm" wall_s)"
+            record S4 cpu_s_per_1000_files_cold "$t" "$r" "$(per_1000 "$cpu0" "$cpu1" "$nfiles")"
+            record S4 cpu_s_per_1000_files_warm "$t" "$r" "$(per_1000 "$cpu1" "$cpu2" "$nfiles")"
             record S4 warm_again_s "$t" "$r" "$(kv "$warm2" wall_s)"
             ce=$(kv "$cold" errors); we=$(kv "$warm" errors); we2=$(kv "$warm2" errors)
             record S4 errors "$t" "$r" "$(( ${ce:-999999} + ${we:-999999} + ${we2:-999999} ))"
