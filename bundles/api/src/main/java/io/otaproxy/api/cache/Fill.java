@@ -36,10 +36,11 @@ public interface Fill {
     Writer begin(EntryMeta meta, Runnable onAbort);
 
     /**
-     * Leader only, after {@link #begin}: the download goes on to its end for the cache even while no client reads
-     * it, as long as it is written to disk (the leader's client asked for part of the body only, or is served its
-     * range another way). The key is no longer held for the leader: its client, if it reads the fill at all, opens
-     * a reader as a joiner does.
+     * After {@link #begin}: the download goes on to its end for the cache even while no client reads it, as long as
+     * it is written to disk. Asked when a client wants part of the body only (a range, served from the fill or
+     * fetched on its own): clients that split a file into ranges, or resume one, leave the whole file cached. Asked
+     * by the leader, the key is no longer held for it: its client, if it reads the fill at all, opens a reader as a
+     * joiner does.
      *
      * @since 2.1
      */

@@ -45,8 +45,7 @@ final class FillHandle implements Fill {
 
     @Override
     public void runToEnd() {
-        requireLeader("run to the end");
-        fill.runToEnd();
+        fill.runToEnd(leader);
     }
 
     @Override

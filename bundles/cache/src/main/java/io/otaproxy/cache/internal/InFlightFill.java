@@ -602,17 +602,20 @@ final class InFlightFill {
 
     /**
      * The download runs to its end whoever reads it, while it is written to disk (a fill that went to memory only
-     * still ends when nobody reads it); the leader's slot and pin go, so its reader, if any, counts as a joiner's.
+     * still ends when nobody reads it). Asked by the leader, its slot and pin go too, so its reader, if any, counts
+     * as a joiner's.
      */
-    void runToEnd() {
+    void runToEnd(final boolean byLeader) {
         lock.lock();
         try {
             if (state != State.BEGUN && state != State.RELAYING) {
                 return;
             }
             unread = true;
-            readers.releaseLeaderSlot();
-            releaseLeaderPin();
+            if (byLeader) {
+                readers.releaseLeaderSlot();
+                releaseLeaderPin();
+            }
             signal();
         } finally {
             unlock();

@@ -402,6 +402,28 @@ public class FillTest {
     }
 
     @Test
+    public void aJoinerWantingPartOfTheBodyKeepsTheDownloadGoingAfterTheLastReaderLeaves() throws Exception {
+        final byte[] src = bytes(40_000, 25);
+        final String k = key(25);
+        final ControlledBody body = new ControlledBody();
+        final AtomicBoolean aborted = new AtomicBoolean();
+        final Fill leader = store.fill(k);
+        Pump.begin(leader, meta(src), body, () -> aborted.set(true));
+        final Fill.FillReader whole = leader.newReader(); // a client of the whole file
+        final Fill segment = store.fill(k); // a client of a segment far ahead, fetched on its own
+        assertTrue(segment.awaitBegun(1_000));
+        segment.runToEnd();
+        segment.release();
+        body.feed(Arrays.copyOf(src, 10_000));
+        await("bytes on disk", 5_000, () -> leader.bytesOnDisk() == 10_000);
+        whole.close(); // the client of the whole file leaves once it has its part
+        body.feed(Arrays.copyOfRange(src, 10_000, src.length)).end();
+        await("committed without readers", 5_000, () -> store.find(k) != null);
+        assertFalse(aborted.get());
+        assertArrayEquals(src, readAll(store.find(k)));
+    }
+
+    @Test
     public void aJoinerLeavingBeforeTheLeaderOpensItsReaderDoesNotAbort() throws Exception {
         final byte[] src = bytes(5000, 23);
         final String k = key(23);

@@ -184,6 +184,11 @@ final class CachingRelay {
             // upstream's answer varies, and this client's request is of another variant than the leader's
             return fetchVariant(key, begun, request, response, target, control);
         }
+        if (begun != null && request.getHeader("Range") != null) {
+            // a client asking for part of the file (a segment, a resume): the whole of it is kept for the cache even
+            // when every reader of the download has gone
+            fill.runToEnd();
+        }
         if (begun != null && farAhead(request, begun, fill.bytesOnDisk(), control)) {
             // the range starts far beyond the bytes on disk: fetched on its own at once, so a client that splits a
             // file among connections keeps its parallelism, while the download goes on for the cache

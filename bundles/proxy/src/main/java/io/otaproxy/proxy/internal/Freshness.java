@@ -17,12 +17,13 @@ final class Freshness {
     }
 
     static boolean needsRevalidation(final HttpServletRequest request, final EntryMeta meta, final long nowMillis) {
-        final long age = ageSeconds(meta, nowMillis);
+        // in milliseconds: "max-age=0" (apt's every update) must revalidate also within a second of the last time
+        final long age = ageMillis(meta, nowMillis);
         final String requestControl = request.getHeader("Cache-Control");
         if (requestControl != null) {
             final Directives asked = Directives.parse(requestControl);
             final long maxAge = asked.seconds("max-age");
-            if (asked.has("no-cache") || maxAge >= 0 && age > maxAge) {
+            if (asked.has("no-cache") || maxAge >= 0 && age > maxAge * 1000) {
                 return true;
             }
         } else {
@@ -36,15 +37,20 @@ final class Freshness {
             return true;
         }
         final long lifetime = lifetimeSeconds(meta.headers(), stored);
-        return lifetime >= 0 && age >= lifetime;
+        return lifetime >= 0 && age >= lifetime * 1000;
     }
 
-    /** Seconds since the response was received (upstream's Age included); very old when unknown. */
+    /** Seconds since the response was received (upstream's Age included), for the Age header; 0 when unknown. */
     static long ageSeconds(final EntryMeta meta, final long nowMillis) {
+        return meta.receivedMillis() <= 0 ? 0 : Math.max(0, nowMillis - meta.receivedMillis()) / 1000;
+    }
+
+    /** Milliseconds since the response was received (upstream's Age included); very old when unknown. */
+    static long ageMillis(final EntryMeta meta, final long nowMillis) {
         if (meta.receivedMillis() <= 0) {
-            return Long.MAX_VALUE / 2;
+            return Long.MAX_VALUE / 4;
         }
-        return Math.max(0, nowMillis - meta.receivedMillis()) / 1000;
+        return Math.max(1, nowMillis - meta.receivedMillis()); // stored before this instant: never quite age 0
     }
 
     /** The explicit freshness lifetime in seconds, or -1 when the response gives none. */

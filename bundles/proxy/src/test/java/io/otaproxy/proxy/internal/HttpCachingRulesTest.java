@@ -101,6 +101,10 @@ public class HttpCachingRulesTest {
         assertFalse("no explicit lifetime: fresh", Freshness.needsRevalidation(request(), plain, NOW));
         assertTrue(Freshness.needsRevalidation(request("Cache-Control: no-cache"), plain, NOW));
         assertTrue(Freshness.needsRevalidation(request("Cache-Control: max-age=0"), plain, NOW));
+        assertTrue("max-age=0 within the second the entry was stored",
+                Freshness.needsRevalidation(request("Cache-Control: max-age=0"), stored(STORED, NOW - 94), NOW));
+        assertTrue("and in the very millisecond",
+                Freshness.needsRevalidation(request("Cache-Control: max-age=0"), stored(STORED, NOW), NOW));
         assertFalse(Freshness.needsRevalidation(request("Cache-Control: max-age=7200"), plain, NOW));
         assertTrue(Freshness.needsRevalidation(request("Pragma: no-cache"), plain, NOW));
         assertFalse("Cache-Control wins over Pragma",
