@@ -118,7 +118,6 @@ public class RealClientsE2EIT {
         assertArrayEquals("apt's InRelease is the origin's", repo.inRelease, Files.readAllBytes(apt.list("InRelease")));
         assertArrayEquals("apt's Packages is the origin's", repo.packages, Files.readAllBytes(apt.list("Packages")));
 
-        letTheCachedIndexAgeOneSecond();
         final Run warm = apt.get(apt.root, "update");
         assertEquals("a Hit and no Get: " + warm, List.of(repo.hit(1, "InRelease")), acquireLines(warm));
         assertEquals("the proxy revalidated InRelease with the origin", List.of("200", "304"),
@@ -137,7 +136,6 @@ public class RealClientsE2EIT {
 
         final Package tools = new Package("ota-tools", "2.0", TestData.generate(2 * 1024 * 1024 + 3, 22));
         repo.publish(MODIFIED.plus(Duration.ofDays(1)), hello, tools);
-        letTheCachedIndexAgeOneSecond();
         final Run changed = apt.get(apt.root, "update");
         assertEquals(changed.toString(), List.of(repo.get(1, "InRelease", repo.inRelease.length),
                 repo.get(2, "Packages", repo.packages.length)), acquireLines(changed));
@@ -178,7 +176,6 @@ public class RealClientsE2EIT {
 
         origin.close();
         // so that the proxy does try the origin for apt's max-age=0, and falls back to its copy
-        letTheCachedIndexAgeOneSecond();
         final Run offline = carA.get(carA.root, "update");
         assertEquals("a Hit from the cache: " + offline, List.of(repo.hit(1, "InRelease")), acquireLines(offline));
 
@@ -200,12 +197,32 @@ public class RealClientsE2EIT {
     }
 
     /**
-     * The proxy counts an entry's age in whole seconds, and a request's {@code max-age=0} accepts an age of 0
-     * (RFC 9111 §5.2.1.1): apt asking again within the second its index was stored or revalidated gets the cached
-     * copy without the proxy asking the origin. The tests that expect a revalidation wait for the second to pass.
+     * apt-get update right after an update, the repository changed in between, sees the change. apt asks for
+     * InRelease with {@code Cache-Control: max-age=0}, which the README lists among the requests that make the proxy
+     * revalidate; the proxy counts an entry's age in whole seconds, so within the second it stored InRelease it
+     * takes the request's {@code max-age=0} as met (fails today: apt gets a 304 for the old InRelease and the
+     * {@code Hit} line, and the new package is not known).
      */
-    private static void letTheCachedIndexAgeOneSecond() throws InterruptedException {
-        Thread.sleep(1_100);
+    @Test
+    public void aptUpdateRightAfterAnUpdateSeesTheRepositoryChange() throws Exception {
+        final AptRepository repo = new AptRepository();
+        final Package hello = new Package("hello-ota", "1.0", TestData.generate(48 * 1024 + 7, 25));
+        final Package tools = new Package("ota-tools", "2.0", TestData.generate(64 * 1024 + 1, 26));
+        repo.publish(MODIFIED, hello);
+        final Apt apt = new Apt("car", repo);
+        assertEquals(List.of(repo.get(1, "InRelease", repo.inRelease.length),
+                repo.get(2, "Packages", repo.packages.length)), acquireLines(apt.get(apt.root, "update")));
+        final long updated = System.nanoTime();
+
+        repo.publish(MODIFIED.plus(Duration.ofDays(1)), hello, tools);
+        final Run changed = apt.get(apt.root, "update");
+        final long gap = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - updated);
+        assertEquals("an update at most " + gap + " ms after the last one; the origin's answers for the new InRelease "
+                + repo.served("InRelease").answers() + ": " + changed, List.of(repo.get(1, "InRelease",
+                repo.inRelease.length), repo.get(2, "Packages", repo.packages.length)), acquireLines(changed));
+        final Run show = apt.cache("show", "ota-tools");
+        assertEquals(show.toString(), 0, show.exit());
+        assertCameThroughTheProxy("/repo/");
     }
 
     /** The lines in which apt reports each item it acquires, and its warnings and errors. */
@@ -531,6 +548,30 @@ public class RealClientsE2EIT {
                 + " (origin answered %s), cold through the proxy %d ms (origin answered %s)%n", ARIA2_SIZE >> 20,
                 ARIA2_PACE >> 20, directMillis, direct.answers(), coldMillis, served.answers());
         assertCameThroughTheProxy("/files/aria2.img");
+    }
+
+    /**
+     * After a cold {@code aria2c -x8 -s8} through the proxy the file is cached: a warm run and a run with the origin
+     * stopped get it from the proxy. aria2c's first connection is a plain GET, which starts the download of the
+     * whole file and which aria2c leaves once it has its segment; its seven ranged requests join that download
+     * (their ranges, far ahead, fetched from the origin on their own), so it must run to its end for the cache as a
+     * ranged miss's download does.
+     */
+    @Test
+    public void aria2cIsServedFromTheCacheWarmAndWithTheOriginStopped() throws Exception {
+        final Path aria2c = DebianPackages.require("aria2c", "aria2");
+        final byte[] body = TestData.generate(ARIA2_SIZE, 35);
+        final String path = "/files/aria2-cached.img";
+        final ServedFile served = serve(path, body, ARIA2_PACE);
+
+        aria2c(aria2c, "aria2-cold", path, body, true);
+        awaitNoDownloadInFlight();
+        final int seen = origin.requestCount(path);
+        aria2c(aria2c, "aria2-warm", path, body, true);
+        assertEquals("warm: the origin saw nothing more " + served.answers(), seen, origin.requestCount(path));
+        origin.close();
+        aria2c(aria2c, "aria2-origin-stopped", path, body, true);
+        assertCameThroughTheProxy(path);
     }
 
     /** Runs aria2c with eight connections into a new folder, checks the file, returns the time it took. */
