@@ -452,7 +452,8 @@ public class RealClientsE2EIT {
         final Path dir = tmp.newFolder(name).toPath();
         final Path file = dir.resolve(Path.of(path).getFileName().toString());
         Files.write(file, Arrays.copyOf(body, partial));
-        final Run r = run(dir, Map.of(), "wget", "-c", "-e", "use_proxy=yes", "-e", "http_proxy=127.0.0.1:" + proxyPort,
+        final Run r = run(dir, Map.of(), DebianPackages.require("wget", "wget").toString(), "-c", "-e",
+                "use_proxy=yes", "-e", "http_proxy=127.0.0.1:" + proxyPort,
                 origin.url(path));
         assertEquals(name + ": " + r, 0, r.exit());
         assertTrue(name + ": " + r, r.output().contains("206 Partial Content"));
@@ -470,7 +471,8 @@ public class RealClientsE2EIT {
         final ServedFile served = serve(path, body);
         final Path dir = tmp.newFolder("wget-n").toPath();
         final Path file = dir.resolve("wget-n.bin");
-        final String[] wget = {"wget", "-N", "-e", "use_proxy=yes", "-e", "http_proxy=127.0.0.1:" + proxyPort,
+        final String[] wget = {DebianPackages.require("wget", "wget").toString(), "-N", "-e", "use_proxy=yes",
+            "-e", "http_proxy=127.0.0.1:" + proxyPort,
             origin.url(path)};
 
         final Run first = run(dir, Map.of(), wget);
@@ -522,7 +524,8 @@ public class RealClientsE2EIT {
         final Path dir = tmp.newFolder(name).toPath();
         final Path file = dir.resolve("curl-resume.img");
         Files.write(file, Arrays.copyOf(body, partial));
-        final Run r = run(dir, Map.of(), "curl", "-sS", "-f", "-x", "http://127.0.0.1:" + proxyPort, "-C", "-", "-o",
+        final Run r = run(dir, Map.of(), DebianPackages.require("curl", "curl").toString(), "-sS", "-f", "-x",
+                "http://127.0.0.1:" + proxyPort, "-C", "-", "-o",
                 file.getFileName().toString(), "-w", "status %{http_code}\n", origin.url(path));
         assertEquals(name + ": " + r, 0, r.exit());
         assertEquals(name + ": " + r, List.of("status 206"), r.lines());
