@@ -251,7 +251,8 @@ start_ota() {
     rm -rf "$WORK/ota-cache"
     # started as operators start it, through bin/ota-proxy: its heap and GC are what is measured
     # (OTA_JAVA_OPTS replaces them, for experiments)
-    OTA_PROXY_JAVA_OPTS=${OTA_JAVA_OPTS:-} OTA_PROXY_JAR="$WORK/ota-proxy.jar" \
+    # the class data sharing archive of the first start (written at its exit) serves the later ones, as on a gateway
+    OTA_PROXY_JAVA_OPTS=${OTA_JAVA_OPTS:-} OTA_PROXY_JAR="$WORK/ota-proxy.jar" OTA_PROXY_CDS_DIR="$WORK/cds" \
         sh "$WORK/ota-proxy" --host 127.0.0.1 --port "${PORT[ota-proxy]}" --cache-dir "$WORK/ota-cache" \
         > "$WORK/logs/ota-proxy-$OTA_STARTS.log" 2>&1 &
     PID[ota-proxy]=$!

@@ -82,6 +82,8 @@ final class ProxyProcess implements AutoCloseable {
         final ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
         builder.environment().put("OTA_PROXY_JAR", System.getProperty("otaproxy.jar"));
         builder.environment().put("JAVA", java());
+        // the script's class data sharing archive stays in the test's directory, not in the home directory
+        builder.environment().put("OTA_PROXY_CDS_DIR", workDir.resolve("cds").toString());
         return awaitListening(new ProxyProcess(builder));
     }
 
