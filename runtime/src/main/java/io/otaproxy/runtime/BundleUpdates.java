@@ -40,6 +40,7 @@ final class BundleUpdates {
 
     private final BundleContext context;
     private final HealthGate gate;
+    private final UpdateSigners signers;
     private final Path deploy;
     private final Path applied;
     private final Path failed;
@@ -51,10 +52,13 @@ final class BundleUpdates {
     /**
      * @param dataDir the launcher's data directory: {@code deploy/} is watched, {@code bundles/} keeps the current
      *                version of every updated bundle (the embedded one is the previous version of the others)
+     * @param signers who must have signed an update, or null to take unsigned ones
      */
-    BundleUpdates(final BundleContext context, final HealthGate gate, final Path dataDir) throws IOException {
+    BundleUpdates(final BundleContext context, final HealthGate gate, final Path dataDir, final UpdateSigners signers)
+            throws IOException {
         this.context = context;
         this.gate = gate;
+        this.signers = signers;
         this.deploy = dataDir.resolve("deploy");
         this.applied = deploy.resolve("applied");
         this.failed = deploy.resolve("failed");
@@ -73,7 +77,13 @@ final class BundleUpdates {
 
     void start() {
         thread.start();
-        log("INFO", "applying bundle updates dropped into " + deploy);
+        if (signers != null) {
+            log("INFO", "applying bundle updates dropped into " + deploy + " when signed by one of "
+                    + signers.size() + " trusted certificate(s)");
+        } else {
+            log("WARN", "applying bundle updates dropped into " + deploy + " without checking signatures"
+                    + " (no --update-signers): whoever can write there can change the proxy");
+        }
     }
 
     void stop() {
@@ -126,6 +136,11 @@ final class BundleUpdates {
 
     /** Applies one jar: the update, the health gate, and the rollback when the gate does not open. */
     void apply(final Path jar) throws IOException, InterruptedException {
+        final String unsigned = signers == null ? null : signers.refusal(jar);
+        if (unsigned != null) {
+            reject(jar, "not accepted: " + unsigned);
+            return;
+        }
         final String name = symbolicName(jar);
         final Bundle target = name == null ? null : installed(name);
         if (target == null) {

@@ -118,7 +118,9 @@ final class EmbeddedFramework {
         if (dataDir != null) {
             Files.writeString(dataDir.resolve(SET_FILE), set, StandardCharsets.UTF_8);
             reportUpdated(installed, dataDir);
-            updates = new BundleUpdates(context, new HealthGate(context, () -> proxyAddress), dataDir);
+            final UpdateSigners signers = options.updateSigners() == null ? null
+                    : UpdateSigners.load(options.updateSigners());
+            updates = new BundleUpdates(context, new HealthGate(context, () -> proxyAddress), dataDir, signers);
             updates.start();
         }
     }

@@ -26,6 +26,7 @@ final class LaunchOptions {
             "  --admin-port PORT     port of the admin endpoint: metrics, status page, API (default 8099, 0: off)",
             "  --data-dir DIR        keep the OSGi framework and its configuration here across restarts, and apply",
             "                        bundle updates dropped into DIR/deploy (default: none, a fresh start each time)",
+            "  --update-signers FILE apply only updates signed by a certificate in FILE (PEM or DER)",
             "  --help                print this text");
 
     private final String configFile;
@@ -33,10 +34,12 @@ final class LaunchOptions {
     private final String logLevel;
     private final boolean help;
     private final Path dataDir;
+    private final Path updateSigners;
 
     private LaunchOptions(final String configFile, final Map<String, String> overrides, final String logLevel,
-            final boolean help, final Path dataDir) {
+            final boolean help, final Path dataDir, final Path updateSigners) {
         this.dataDir = dataDir;
+        this.updateSigners = updateSigners;
         this.configFile = configFile;
         this.overrides = Map.copyOf(overrides);
         this.logLevel = logLevel;
@@ -49,6 +52,7 @@ final class LaunchOptions {
         String logLevel = null;
         boolean help = false;
         Path dataDir = null;
+        Path signers = null;
         final Map<String, String> overrides = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             final String arg = args[i];
@@ -68,11 +72,15 @@ final class LaunchOptions {
                     overrides.put("log_level", logLevel);
                 }
                 case "--data-dir" -> dataDir = Path.of(value(args, ++i, arg)).toAbsolutePath().normalize();
+                case "--update-signers" -> signers = Path.of(value(args, ++i, arg)).toAbsolutePath().normalize();
                 case "--help", "-h" -> help = true;
                 default -> throw new IllegalArgumentException("unknown option " + arg);
             }
         }
-        return new LaunchOptions(config, overrides, logLevel, help, dataDir);
+        if (signers != null && dataDir == null) {
+            throw new IllegalArgumentException("--update-signers needs --data-dir (updates are applied from there)");
+        }
+        return new LaunchOptions(config, overrides, logLevel, help, dataDir, signers);
     }
 
     private static String value(final String[] args, final int index, final String option) {
@@ -100,6 +108,11 @@ final class LaunchOptions {
     /** The data directory, or null for a temporary framework storage. */
     Path dataDir() {
         return dataDir;
+    }
+
+    /** The certificates updates must be signed with, or null when unsigned updates are taken. */
+    Path updateSigners() {
+        return updateSigners;
     }
 
     boolean help() {

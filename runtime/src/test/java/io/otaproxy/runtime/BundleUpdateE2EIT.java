@@ -120,6 +120,88 @@ public class BundleUpdateE2EIT {
         assertTrue(output, output.contains("is in use by another ota-proxy"));
     }
 
+    @Test
+    public void onlyUpdatesSignedByATrustedSignerAreApplied() throws Exception {
+        final Path keys = tmp.newFolder("keys").toPath();
+        keytool(keys, "-genkeypair", "-alias", "vendor", "-keyalg", "EC", "-dname", "CN=vendor",
+                "-keystore", "vendor.p12");
+        keytool(keys, "-genkeypair", "-alias", "other", "-keyalg", "EC", "-dname", "CN=other", "-keystore",
+                "other.p12");
+        keytool(keys, "-exportcert", "-rfc", "-alias", "vendor", "-keystore", "vendor.p12", "-file", "vendor.pem");
+        final Path data = tmp.newFolder("data").toPath();
+        final int port = ProxyProcess.freePort();
+        adminPort = ProxyProcess.freePort();
+        final ProxyProcess proxy = ProxyProcess.start(tmp.getRoot().toPath(), List.of("-Xmx128m"), "--host",
+                "127.0.0.1", "--port", Integer.toString(port), "--cache-dir", tmp.newFolder("cache").toString(),
+                "--data-dir", data.toString(), "--admin-port", Integer.toString(adminPort), "--update-signers",
+                keys.resolve("vendor.pem").toString());
+        processes.add(proxy);
+        final Path deploy = data.resolve("deploy");
+        await("the deploy directory is watched", () -> Files.isDirectory(deploy));
+
+        final Path plain = keys.resolve("proxy.jar");
+        Files.write(plain, embeddedBundle("ota-proxy-proxy-", "0.1.98", null));
+        jarsigner(keys, "other.p12", "other", plain, keys.resolve("by-other.jar"));
+        jarsigner(keys, "vendor.p12", "vendor", plain, keys.resolve("by-vendor.jar"));
+        tamper(keys.resolve("by-vendor.jar"), keys.resolve("tampered.jar"));
+
+        for (final String[] refused : new String[][] {{"proxy.jar", "is not signed"},
+            {"by-other.jar", "is not signed by a trusted signer"}, {"tampered.jar", "does not match its content"}}) {
+            write(Files.readAllBytes(keys.resolve(refused[0])), deploy.resolve(refused[0]));
+            await(refused[0] + " refused", () -> proxy.logged("bundle update " + refused[0] + " refused"));
+            final String reason = Files.readString(deploy.resolve("failed/" + refused[0] + ".reason"));
+            assertTrue(refused[0] + ": " + reason, reason.contains(refused[1]));
+        }
+        assertFalse(proxy.logged("updating io.otaproxy.proxy"));
+        write(Files.readAllBytes(keys.resolve("by-vendor.jar")), deploy.resolve("by-vendor.jar"));
+        await("the signed update applied", () -> proxy.logged("update applied: io.otaproxy.proxy"));
+        assertEquals(400, RawHttpClient.get(port, "http://127.0.0.1:" + port + "/").status);
+    }
+
+    private static void keytool(final Path dir, final String... args) throws Exception {
+        final List<String> command = new ArrayList<>(List.of(jdkTool("keytool")));
+        command.addAll(List.of(args));
+        command.addAll(List.of("-storepass", "changeit", "-keypass", "changeit", "-noprompt"));
+        run(dir, command);
+    }
+
+    private static void jarsigner(final Path dir, final String keystore, final String alias, final Path jar,
+            final Path signed) throws Exception {
+        run(dir, List.of(jdkTool("jarsigner"), "-keystore", keystore, "-storepass", "changeit", "-signedjar",
+                signed.toString(), jar.toString(), alias));
+    }
+
+    private static String jdkTool(final String name) {
+        return Path.of(System.getProperty("java.home"), "bin", name).toString();
+    }
+
+    private static void run(final Path dir, final List<String> command) throws Exception {
+        final Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        final String output = new String(p.getInputStream().readAllBytes());
+        assertTrue("timed out: " + command, p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(command + ": " + output, 0, p.exitValue());
+    }
+
+    /** A copy of a signed jar in which one class file has a byte more, its signature files left as they were. */
+    private static void tamper(final Path signed, final Path tampered) throws IOException {
+        boolean changed = false;
+        try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(Files.newInputStream(signed));
+                java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(
+                        Files.newOutputStream(tampered))) {
+            java.util.zip.ZipEntry e;
+            while ((e = in.getNextEntry()) != null) {
+                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                in.transferTo(out);
+                if (!changed && e.getName().endsWith(".class")) {
+                    out.write(0);
+                    changed = true;
+                }
+                out.closeEntry();
+            }
+        }
+        assertTrue(changed);
+    }
+
     /**
      * A bundle of the runnable jar with a new Bundle-Version and, when {@code exports} is given, every exported
      * package at that version: what a build of the next release would ship.

@@ -38,6 +38,19 @@ public class LaunchOptionsTest {
     }
 
     @Test
+    public void theDataDirectoryAndUpdateSignersAreLauncherOptionsNotProxyInfoKeys() {
+        final LaunchOptions o = LaunchOptions.parse("--data-dir", "/var/lib/ota-proxy", "--update-signers",
+                "/etc/ota-proxy/vendor.pem");
+        assertEquals(java.nio.file.Path.of("/var/lib/ota-proxy"), o.dataDir());
+        assertEquals(java.nio.file.Path.of("/etc/ota-proxy/vendor.pem"), o.updateSigners());
+        assertTrue(o.overrides().isEmpty());
+        assertNull(LaunchOptions.parse().dataDir());
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LaunchOptions.parse("--update-signers", "/etc/ota-proxy/vendor.pem"));
+        assertTrue(e.getMessage(), e.getMessage().contains("--data-dir"));
+    }
+
+    @Test
     public void disableCacheOverridesTheFile() {
         assertEquals("false", LaunchOptions.parse("--disable-cache").overrides().get("enable_local_ota_proxy_cache"));
     }
