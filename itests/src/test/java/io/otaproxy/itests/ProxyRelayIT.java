@@ -36,6 +36,11 @@ public class ProxyRelayIT extends ProxyTestSupport {
 
 
     @Test
+    public void runsOnTheFrameworkTheBuildChose() {
+        assertEquals(System.getProperty(FRAMEWORK_PROPERTY), context.getBundle(0).getSymbolicName());
+    }
+
+    @Test
     public void everyBundleIsActive() {
         for (final Bundle b : context.getBundles()) {
             if (b.getHeaders().get("Fragment-Host") == null) {

@@ -40,6 +40,9 @@ public abstract class ProxyTestSupport {
 
     private static final String ADMIN_PORT_PROPERTY = "otaproxy.it.admin.port";
 
+    /** The symbolic name of the framework the build runs this class on (Felix, or Equinox for the core). */
+    static final String FRAMEWORK_PROPERTY = "otaproxy.it.framework";
+
     @Inject
     protected BundleContext context;
 
@@ -86,6 +89,8 @@ public abstract class ProxyTestSupport {
         options.add(frameworkProperty("org.apache.felix.http.enable").value("false"));
         options.add(systemProperty("pax.exam.osgi.unresolved.fail").value("true"));
         options.add(systemProperty("otaproxy.it.port").value(Integer.toString(port)));
+        options.add(systemProperty(FRAMEWORK_PROPERTY).value(System.getProperty(FRAMEWORK_PROPERTY,
+                "org.apache.felix.framework")));
         options.add(systemProperty("otaproxy.it.work").value(work.toString()));
         options.add(systemProperty(ADMIN_PORT_PROPERTY).value(System.getProperty(ADMIN_PORT_PROPERTY)));
         options.add(systemProperty("org.slf4j.simpleLogger.defaultLogLevel").value("info"));
