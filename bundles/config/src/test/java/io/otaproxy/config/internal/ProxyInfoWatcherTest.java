@@ -76,6 +76,18 @@ public final class ProxyInfoWatcherTest {
     }
 
     @Test
+    public void republishHandsTheSameSettingsToTheSinkAgainAndOnlyOnce() throws Exception {
+        final Path file = tmp.newFile("proxy_info.yml").toPath();
+        write(file, "proxy_id: gw-1\n");
+        start(file, Map.of());
+        watcher.republish();
+        await("the settings to be published again", () -> published.size() == 2);
+        assertEquals(published.get(0), published.get(1));
+        Thread.sleep(5 * POLL_MS);
+        assertEquals("polls after it publish nothing new", 2, published.size());
+    }
+
+    @Test
     public void anEditReachesTheSinkAndABadEditIsRefusedWhole() throws Exception {
         final Path file = tmp.newFile("proxy_info.yml").toPath();
         write(file, "disk_use_limit_soft_p: 70\n");
