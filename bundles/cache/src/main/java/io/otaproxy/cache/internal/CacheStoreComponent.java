@@ -16,6 +16,7 @@ import io.otaproxy.api.eviction.EvictionPolicy;
 import io.otaproxy.api.space.CacheUsage;
 import io.otaproxy.api.space.DiskMonitor;
 import io.otaproxy.api.stats.CacheStatistics;
+import io.otaproxy.support.internal.ClassPreload;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
@@ -91,7 +92,7 @@ public final class CacheStoreComponent {
 
     @Activate
     void activate(final BundleContext bundleContext, final CacheStoreConfig config) {
-        ClassPreload.all(org.osgi.framework.FrameworkUtil.getBundle(CacheStoreComponent.class)); // fills may outlive it
+        ClassPreload.all(CacheStoreComponent.class); // fills may outlive it
         if (!CacheSettingsCheck.acceptable(config, "the cache store starts with the next valid one; the proxy relays")) {
             throw new IllegalArgumentException("refused configuration of " + CacheSettingsCheck.PID);
         }

@@ -17,6 +17,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import io.otaproxy.api.cache.CacheStore;
 import io.otaproxy.api.stats.RequestOutcome;
 import io.otaproxy.proxy.internal.upstream.UpstreamRefusedException;
+import io.otaproxy.support.internal.ClassPreload;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -109,7 +110,7 @@ public final class ProxyServlet extends HttpServlet {
      */
     @Activate
     void activate(final ProxyServletConfig config) {
-        ClassPreload.all(org.osgi.framework.FrameworkUtil.getBundle(ProxyServlet.class)); // responses may outlive it
+        ClassPreload.all(ProxyServlet.class); // responses may outlive it
         if (ProxySettingsCheck.acceptable(config, WAITING)) {
             start(config);
         }
