@@ -34,6 +34,8 @@ public final class ProxyInfoComponent {
     static final String WRITTEN_VALUES_FILE = "written-values.properties";
     // Polling faster than this buys nothing for a hand-edited file and costs a read per tick.
     static final long MIN_POLL_MS = 10;
+    /** How long SCR and other listeners get to handle the deletion of a PID before the file's settings recreate it. */
+    static final long AFTER_DELETION_MS = 1_000;
 
     private final ProxyInfoWatcher watcher;
     private final ServiceRegistration<ConfigurationListener> listener;
@@ -56,7 +58,7 @@ public final class ProxyInfoComponent {
         // registered by hand, after the first publish: a listener the component itself provided could be called
         // before the watcher exists
         listener = context.registerService(ConfigurationListener.class,
-                new PublishedPidsListener(watcher::republish), null);
+                new PublishedPidsListener(watcher::republish, AFTER_DELETION_MS), null);
     }
 
     @Deactivate

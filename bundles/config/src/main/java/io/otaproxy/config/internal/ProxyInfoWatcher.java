@@ -105,13 +105,13 @@ final class ProxyInfoWatcher {
     }
 
     /**
-     * Publishes the current settings again, soon and on the poll thread, because a configuration they were written
-     * into was changed or deleted by someone else. Does nothing before {@link #start()} or after {@link #stop()}.
+     * Publishes the current settings again after {@code delayMillis}, on the poll thread, because a configuration
+     * they were written into was changed or deleted by someone else. Does nothing before {@link #start()} or after
+     * {@link #stop()}.
      */
-    synchronized void republish() {
-        stale = true;
-        if (executor != null && !executor.isShutdown()) {
-            executor.execute(this::publishSafely);
+    synchronized void republish(final long delayMillis) {
+        if (executor != null) {
+            executor.schedule(this::republishNow, delayMillis, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -159,7 +159,9 @@ final class ProxyInfoWatcher {
         }
     }
 
-    private synchronized void publishSafely() {
+    // marked stale only now, so that a poll in between does not publish before the delay is over
+    private synchronized void republishNow() {
+        stale = true;
         try {
             publishIfChanged();
         } catch (RuntimeException e) {

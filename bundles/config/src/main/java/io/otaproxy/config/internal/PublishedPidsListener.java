@@ -12,30 +12,51 @@ import org.osgi.service.cm.ConfigurationListener;
  * component falling back to its defaults, or stopping) until the next edit of proxy_info.yml. A missing property
  * is the file's by the precedence rule, so writing it back at once is what the next edit would do anyway; a
  * property set elsewhere is kept as always. The bridge's own updates come back here too and find nothing to do.
+ *
+ * <p>A deleted configuration is recreated only after a pause: Felix SCR, handling a deletion, looks the PID up
+ * again, and a configuration recreated before it does so counts as one it has already seen (its change count starts
+ * low again), so the component would keep the deleted configuration in force.
  */
 final class PublishedPidsListener implements ConfigurationListener {
+
+    /** Asks for the current settings to be published again after a delay; must not block. */
+    interface Republish {
+        void after(long delayMillis);
+    }
 
     private static final Set<String> PIDS = Set.of(ConfigKeys.PROXY_PID, ConfigKeys.CACHE_PID, ConfigKeys.DISK_PID,
             ConfigKeys.LOGGING_PID, ConfigKeys.ADMIN_PID,
             ConfigKeys.HTTP_FACTORY_PID + "~" + ConfigKeys.HTTP_CONFIG_NAME,
             ConfigKeys.HTTP_FACTORY_PID + "~" + ConfigKeys.ADMIN_HTTP_CONFIG_NAME);
 
-    private final Runnable republish;
+    private final Republish republish;
+    private final long afterDeletionMillis;
 
-    /** @param republish asks for the current settings to be published again; must not block */
-    PublishedPidsListener(final Runnable republish) {
+    /** @param afterDeletionMillis how long the other listeners get to handle a deletion before the PID is recreated */
+    PublishedPidsListener(final Republish republish, final long afterDeletionMillis) {
         this.republish = republish;
+        this.afterDeletionMillis = afterDeletionMillis;
     }
 
     @Override
     public void configurationEvent(final ConfigurationEvent event) {
-        if (concerns(event.getType(), event.getPid())) {
-            republish.run();
+        final long delay = delayFor(event.getType(), event.getPid());
+        if (delay >= 0) {
+            republish.after(delay);
         }
     }
 
-    /** Whether an event of this type on this PID may have taken away something the file wrote. */
-    static boolean concerns(final int type, final String pid) {
-        return (type == ConfigurationEvent.CM_UPDATED || type == ConfigurationEvent.CM_DELETED) && PIDS.contains(pid);
+    /**
+     * How long to wait before publishing again after an event of this type on this PID, or -1 when the event
+     * cannot have taken away anything the file wrote.
+     */
+    long delayFor(final int type, final String pid) {
+        if (!PIDS.contains(pid)) {
+            return -1;
+        }
+        if (type == ConfigurationEvent.CM_UPDATED) {
+            return 0;
+        }
+        return type == ConfigurationEvent.CM_DELETED ? afterDeletionMillis : -1;
     }
 }

@@ -80,11 +80,22 @@ public final class ProxyInfoWatcherTest {
         final Path file = tmp.newFile("proxy_info.yml").toPath();
         write(file, "proxy_id: gw-1\n");
         start(file, Map.of());
-        watcher.republish();
+        watcher.republish(0);
         await("the settings to be published again", () -> published.size() == 2);
         assertEquals(published.get(0), published.get(1));
         Thread.sleep(5 * POLL_MS);
         assertEquals("polls after it publish nothing new", 2, published.size());
+    }
+
+    @Test
+    public void aDelayedRepublishWaitsForItsDelayThoughPollsRunMeanwhile() throws Exception {
+        final Path file = tmp.newFile("proxy_info.yml").toPath();
+        write(file, "proxy_id: gw-1\n");
+        start(file, Map.of());
+        watcher.republish(10 * POLL_MS);
+        Thread.sleep(5 * POLL_MS);
+        assertEquals("not before the delay", 1, published.size());
+        await("the settings to be published again", () -> published.size() == 2);
     }
 
     @Test
