@@ -40,6 +40,8 @@ public class KarafFeatureIT {
 
     private static final long STARTUP_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(180);
     private static final String READY_PATH = "/ready";
+    /** The proxy's name in proxy_info.yml; a request already carrying it in Via is refused with 508. */
+    private static final String PROXY_ID = "karaf-gw";
 
     private static TestOrigin origin;
     private static KarafInstance karaf;
@@ -63,7 +65,7 @@ public class KarafFeatureIT {
 
         karaf = KarafInstance.unpack(Path.of(System.getProperty("otaproxy.karaf.distribution")), work);
         proxyInfo = karaf.home().resolve("etc/proxy_info.yml");
-        writeProxyInfo(true);
+        writeProxyInfo(true, PROXY_ID);
         karaf.bootFeature(System.getProperty("otaproxy.features.url"), "ota-proxy");
         karaf.offlineMavenRepository(Path.of(System.getProperty("otaproxy.karaf.repository")));
         karaf.consolePorts(FreePorts.find(), FreePorts.find(), FreePorts.find());
@@ -107,7 +109,7 @@ public class KarafFeatureIT {
                 karaf.log().contains("Activating proxy_info reader: file " + proxyInfo.toAbsolutePath().normalize()));
         final String path = "/ota/karaf/relayed-while-cache-off.bin";
         origin.put(path, TestData.generate(64 * 1024, 7));
-        writeProxyInfo(false);
+        writeProxyInfo(false, PROXY_ID);
         try {
             // the file is polled: wait until the edit is in force, i.e. two GETs reach upstream twice
             final long deadline = System.currentTimeMillis() + 30_000;
@@ -122,9 +124,45 @@ public class KarafFeatureIT {
                 Thread.sleep(200);
             } while (originRequests(path) - before != 2);
         } finally {
-            writeProxyInfo(true);
+            writeProxyInfo(true, PROXY_ID);
         }
         awaitCaching();
+    }
+
+    /**
+     * The operator's other way in: {@code etc/io.otaproxy.proxy.cfg}, which Karaf's FileInstall maps onto the
+     * proxy's PID. FileInstall replaces the whole configuration with the keys the {@code .cfg} names and removes it
+     * with the file; neither may cost the settings proxy_info.yml wrote there. The {@code .cfg} key applies live,
+     * survives an edit of proxy_info.yml, and deleting the {@code .cfg} hands the PID back to the file at once.
+     */
+    @Test
+    public void aCfgFileInEtcWinsOverProxyInfoAndHandsBackWhenDeleted() throws Exception {
+        final String path = "/ota/karaf/behind-cfg.bin";
+        origin.put(path, TestData.generate(4096, 11));
+        final Path cfg = karaf.home().resolve("etc/io.otaproxy.proxy.cfg");
+        try {
+            // an address no test origin has: the origin on 127.0.0.1 is no longer allowed
+            writeAtomically(cfg, "allowed.upstreams = 192.0.2.1\n");
+            awaitStatus("the .cfg's allowed.upstreams in force", path, 403);
+            assertEquals("proxy_info.yml's proxy_id still applies beside the .cfg's key", 508,
+                    RawHttpClient.get(proxyPort, origin.url(path), "Via: 1.1 " + PROXY_ID).status);
+
+            writeProxyInfo(true, PROXY_ID + "-2");
+            awaitStatus("proxy_info.yml's new proxy_id in force", path, 508, "Via: 1.1 " + PROXY_ID + "-2");
+            assertEquals("the .cfg's value survived the edit of proxy_info.yml", 403,
+                    RawHttpClient.get(proxyPort, origin.url(path)).status);
+            assertTrue("FileInstall keeps the .cfg in step with ConfigAdmin",
+                    Files.readString(cfg, StandardCharsets.ISO_8859_1).contains("192.0.2.1"));
+
+            Files.delete(cfg);
+            awaitStatus("the PID back on proxy_info.yml's values after the .cfg was deleted", path, 200);
+            assertEquals("proxy_info.yml's proxy_id after the .cfg was deleted", 508,
+                    RawHttpClient.get(proxyPort, origin.url(path), "Via: 1.1 " + PROXY_ID + "-2").status);
+        } finally {
+            Files.deleteIfExists(cfg);
+            writeProxyInfo(true, PROXY_ID);
+        }
+        awaitStatus("proxy_info.yml restored", path, 508, "Via: 1.1 " + PROXY_ID);
     }
 
     @Test
@@ -166,16 +204,41 @@ public class KarafFeatureIT {
         assertEquals("ERROR lines in karaf.log", "", errors);
     }
 
-    private static void writeProxyInfo(final boolean cacheEnabled) throws IOException {
+    private static void writeProxyInfo(final boolean cacheEnabled, final String proxyId) throws IOException {
         final String yaml = "local_ota_proxy_listen_addr: 127.0.0.1\n"
                 + "local_ota_proxy_listen_port: " + proxyPort + "\n"
                 + "admin_listen_port: " + adminPort + "\n"
                 + "cache_dir: " + cacheDir.toAbsolutePath() + "\n"
-                + "enable_local_ota_proxy_cache: " + cacheEnabled + "\n";
-        final Path tmp = proxyInfo.resolveSibling(proxyInfo.getFileName() + ".tmp");
-        Files.writeString(tmp, yaml, StandardCharsets.UTF_8);
-        Files.move(tmp, proxyInfo, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                + "enable_local_ota_proxy_cache: " + cacheEnabled + "\n"
+                + "proxy_id: " + proxyId + "\n";
+        writeAtomically(proxyInfo, yaml);
+    }
+
+    /** A file under etc/ replaced in one step, so neither watcher ever reads half of it. */
+    private static void writeAtomically(final Path file, final String text) throws IOException {
+        final Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Waits until a GET of {@code path} through the proxy, with these header lines, answers {@code status}. */
+    private static void awaitStatus(final String what, final String path, final int status, final String... headers)
+            throws Exception {
+        final long deadline = System.currentTimeMillis() + 30_000;
+        int last = -1;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                last = RawHttpClient.get(proxyPort, origin.url(path), headers).status;
+                if (last == status) {
+                    return;
+                }
+            } catch (final IOException e) {
+                last = -1; // the listener may be restarting
+            }
+            Thread.sleep(200);
+        }
+        fail(what + ": expected " + status + ", last answer " + last + karaf.diagnostics());
     }
 
     /** Waits until the proxy answers through Karaf: boot, feature resolution and the proxy's own Jetty. */

@@ -114,13 +114,27 @@ public final class ConfigPrecedenceIT {
         assertAllowedUpstreams("after an update of the bundle and an edit of the same key in the file");
         assertEquals(403, RawHttpClient.get(port, origin.url("/f")).status);
 
-        // deleting the property hands it back to the file, at the next edit of the file
+        // deleting the property hands it back to the file at once, without waiting for an edit of the file
         consoleEdit("io.otaproxy.proxy", "allowed.upstreams", null);
-        writeYaml("log_level: info\nallowed_upstreams: [127.0.0.1]\n");
-        awaitProperty("io.otaproxy.logging", "log.level", "info");
-        assertArrayEquals(new String[] {"127.0.0.1"},
-                (String[]) properties("io.otaproxy.proxy").get("allowed.upstreams"));
+        awaitAllowedUpstreams("127.0.0.1");
         assertEquals(200, getUntil(r -> r.status == 200).status);
+        // and the file's next edit of it applies
+        writeYaml("log_level: info\nallowed_upstreams: [127.0.0.1, 10.1.1.1]\n");
+        awaitAllowedUpstreams("127.0.0.1", "10.1.1.1");
+    }
+
+    private void awaitAllowedUpstreams(final String... expected) throws Exception {
+        final long deadline = System.nanoTime() + 20_000_000_000L;
+        Object now = null;
+        while (System.nanoTime() < deadline) {
+            now = properties("io.otaproxy.proxy").get("allowed.upstreams");
+            if (now instanceof String[] && Arrays.equals(expected, (String[]) now)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("allowed.upstreams never became " + Arrays.toString(expected) + ": "
+                + (now instanceof String[] ? Arrays.toString((String[]) now) : now));
     }
 
     private void assertAllowedUpstreams(final String when) throws Exception {

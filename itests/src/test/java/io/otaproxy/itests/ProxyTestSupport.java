@@ -79,7 +79,7 @@ public abstract class ProxyTestSupport {
             // slf4j binds its provider once: SPI Fly, ASM and slf4j must start before anything logs
             final boolean early = name.startsWith("org.apache.aries.spifly") || name.startsWith("asm")
                     || name.startsWith("slf4j");
-            options.add(bundle(jar.toURI().toString()).startLevel(early ? 1 : 4));
+            options.add(bundle(jar.toURI().toString()).startLevel(early ? 1 : 4).start(!startedByTheTest(name)));
         }
         options.add(junitBundles());
         options.add(cleanCaches(true));
@@ -102,6 +102,11 @@ public abstract class ProxyTestSupport {
             }
         }
         return options(options.toArray(new Option[0]));
+    }
+
+    /** Whether the bundle in this jar is only installed, for the test to start when it chooses. */
+    protected boolean startedByTheTest(final String jarName) {
+        return false;
     }
 
     /** Lines a test class adds to the base proxy_info.yml at start. */

@@ -1,5 +1,7 @@
 package io.otaproxy.admin.internal;
 
+import io.otaproxy.support.internal.Refusals;
+
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;

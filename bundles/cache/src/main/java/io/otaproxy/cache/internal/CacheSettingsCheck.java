@@ -4,6 +4,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 import io.otaproxy.api.config.RefusedConfiguration;
+import io.otaproxy.support.internal.Refusals;
 
 /** The checks a cache store configuration must pass before it replaces the one in force, whoever wrote it. */
 final class CacheSettingsCheck {

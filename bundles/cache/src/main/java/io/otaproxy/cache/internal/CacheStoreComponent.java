@@ -16,6 +16,7 @@ import io.otaproxy.api.eviction.EvictionPolicy;
 import io.otaproxy.api.space.CacheUsage;
 import io.otaproxy.api.space.DiskMonitor;
 import io.otaproxy.api.stats.CacheStatistics;
+import io.otaproxy.support.internal.ClassPreload;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
@@ -59,6 +60,9 @@ public final class CacheStoreComponent {
     /** How long a missing eviction policy may last before it is worth a warning. */
     static final long POLICY_WARNING_DELAY_MILLIS = 3_000;
 
+    /** What a refused configuration leaves in force when no valid one came before it. */
+    private static final String WAITING = "no cache store until a valid configuration arrives; the proxy relays";
+
     private final StoreTunables tunables;
     private final LongSupplier clock;
     private final Object storeLock = new Object();
@@ -74,7 +78,7 @@ public final class CacheStoreComponent {
     private boolean active; // guarded by storeLock: between activate and deactivate
     private volatile long policyWarningDelayMillis = POLICY_WARNING_DELAY_MILLIS;
 
-    private ExecutorService lifecycle;
+    private ExecutorService lifecycle; // made with the first valid configuration
     private BundleContext context;
     private StoreOptions options; // lifecycle thread only
     private ServiceRegistration<?> registration; // lifecycle thread only
@@ -89,16 +93,25 @@ public final class CacheStoreComponent {
         this.clock = clock;
     }
 
+    /**
+     * Opens the store on a valid configuration. On a refused one the component is activated all the same but opens
+     * nothing until {@link #modified} brings a valid configuration: failing the activation instead would leave the
+     * store closed for good, because SCR applies a later configuration of a component that has no instance without
+     * activating it again.
+     */
     @Activate
     void activate(final BundleContext bundleContext, final CacheStoreConfig config) {
-        ClassPreload.all(org.osgi.framework.FrameworkUtil.getBundle(CacheStoreComponent.class)); // fills may outlive it
-        if (!CacheSettingsCheck.acceptable(config, "the cache store starts with the next valid one; the proxy relays")) {
-            throw new IllegalArgumentException("refused configuration of " + CacheSettingsCheck.PID);
+        ClassPreload.all(CacheStoreComponent.class); // fills may outlive it
+        context = bundleContext;
+        if (CacheSettingsCheck.acceptable(config, WAITING)) {
+            start(config);
         }
+    }
+
+    private void start(final CacheStoreConfig config) {
         final StoreOptions next = StoreOptions.of(config);
         LOG.info("Activating cache store in {} (cache {}, always finish fills: {})", next.directory(),
                 next.enabled() ? "enabled" : "disabled", next.alwaysFinish());
-        context = bundleContext;
         synchronized (storeLock) {
             active = true;
         }
@@ -108,7 +121,12 @@ public final class CacheStoreComponent {
 
     @Modified
     void modified(final CacheStoreConfig config) {
-        if (!CacheSettingsCheck.acceptable(config, "keeping the configuration in force")) {
+        final boolean started = lifecycle != null;
+        if (!CacheSettingsCheck.acceptable(config, started ? "keeping the configuration in force" : WAITING)) {
+            return;
+        }
+        if (!started) {
+            start(config);
             return;
         }
         final StoreOptions next = StoreOptions.of(config);
@@ -121,6 +139,9 @@ public final class CacheStoreComponent {
     @Deactivate
     void deactivate() {
         LOG.info("Deactivating cache store");
+        if (lifecycle == null) {
+            return; // never started: every configuration it was given was refused
+        }
         synchronized (storeLock) {
             active = false;
         }
@@ -264,6 +285,9 @@ public final class CacheStoreComponent {
 
     /** Waits until configuration changes submitted so far have been applied; for tests. */
     void awaitApplied(final long timeoutMillis) throws InterruptedException, ExecutionException, TimeoutException {
+        if (lifecycle == null) {
+            return; // not started: nothing was submitted
+        }
         lifecycle.submit(() -> { }).get(timeoutMillis, TimeUnit.MILLISECONDS);
     }
 

@@ -107,6 +107,28 @@ public class CacheStoreComponentTest {
     }
 
     @Test
+    public void aRefusedFirstConfigurationOpensNothingAndTheFirstValidOneOpensTheStore() throws Exception {
+        component.activate(context.proxy(), config("cache_dir", dir.toString(), "relay_memory_bytes", 1024L));
+        active = true;
+        assertNull(component.currentStore());
+        assertEquals(0, context.registrations);
+
+        modify(config("cache_dir", dir.toString(), "relay_memory_bytes", 2048L));
+        assertNull("still refused", component.currentStore());
+
+        modify(config("cache_dir", dir.toString()));
+        assertNotNull(context.registered());
+        assertEquals(dir, component.currentStore().directory());
+    }
+
+    @Test
+    public void aComponentThatNeverStartedDeactivatesQuietly() {
+        component.activate(context.proxy(), config("cache_dir", dir.toString(), "relay_memory_bytes", 1024L));
+        component.deactivate();
+        assertEquals(0, context.registrations);
+    }
+
+    @Test
     public void disabledFromTheStartRegistersNothing() throws Exception {
         activate(config("cache_dir", dir.toString(), "enable_cache", false));
         assertNull(context.registered());

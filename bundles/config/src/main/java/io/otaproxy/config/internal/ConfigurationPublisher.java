@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Dictionary;
+import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,8 @@ final class ConfigurationPublisher {
     private final ConfigurationAdmin configAdmin;
     private final ConfigurationMapping mapping;
     private final WrittenValues written;
+    /** The kept values last logged per PID: a publish that keeps the same ones again says nothing new. */
+    private final Map<String, List<String>> keptLogged = new HashMap<>();
     private boolean publishedOnce;
 
     ConfigurationPublisher(final ConfigurationAdmin configAdmin, final ConfigurationMapping mapping,
@@ -135,7 +138,7 @@ final class ConfigurationPublisher {
                 kept.add(key + " = " + show(now) + " (the file's " + show(entry.getValue()) + " not applied)");
             }
         }
-        if (!kept.isEmpty()) {
+        if (!kept.equals(keptLogged.put(pid, kept)) && !kept.isEmpty()) {
             LOG.warn("{}: keeping values set directly in ConfigAdmin: {}; delete such a property in ConfigAdmin to"
                     + " hand it back to proxy_info.yml", pid, String.join(", ", kept));
         }

@@ -8,7 +8,9 @@ import java.util.Map;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.cm.ConfigurationListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -32,8 +34,11 @@ public final class ProxyInfoComponent {
     static final String WRITTEN_VALUES_FILE = "written-values.properties";
     // Polling faster than this buys nothing for a hand-edited file and costs a read per tick.
     static final long MIN_POLL_MS = 10;
+    /** How long SCR and other listeners get to handle the deletion of a PID before the file's settings recreate it. */
+    static final long AFTER_DELETION_MS = 1_000;
 
     private final ProxyInfoWatcher watcher;
+    private final ServiceRegistration<ConfigurationListener> listener;
 
     @Activate
     public ProxyInfoComponent(final BundleContext context, @Reference(name = "configAdmin") final ConfigurationAdmin configAdmin) {
@@ -50,11 +55,20 @@ public final class ProxyInfoComponent {
                 pollMs);
         // synchronous on purpose: the proxy's listener must not come up before its configuration exists
         watcher.start();
+        // registered by hand, after the first publish: a listener the component itself provided could be called
+        // before the watcher exists
+        listener = context.registerService(ConfigurationListener.class,
+                new PublishedPidsListener(watcher::republish, AFTER_DELETION_MS), null);
     }
 
     @Deactivate
     void deactivate() {
         LOG.info("Deactivating proxy_info reader; the published configurations stay in place");
+        try {
+            listener.unregister();
+        } catch (IllegalStateException alreadyGone) {
+            // the bundle is stopping and the framework unregistered it first
+        }
         watcher.stop();
     }
 

@@ -48,6 +48,8 @@ final class ProxyInfoWatcher {
     private ProxyInfo lastGood;
     private ProxyInfo published;
     private boolean publishFailing;
+    // set when ConfigAdmin lost some of what was published: the same settings are published again
+    private boolean stale;
     private int refusals;
 
     /**
@@ -102,6 +104,17 @@ final class ProxyInfoWatcher {
         }
     }
 
+    /**
+     * Publishes the current settings again after {@code delayMillis}, on the poll thread, because a configuration
+     * they were written into was changed or deleted by someone else. Does nothing before {@link #start()} or after
+     * {@link #stop()}.
+     */
+    synchronized void republish(final long delayMillis) {
+        if (executor != null) {
+            executor.schedule(this::republishNow, delayMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
     /** The settings last published successfully, or null before the first success. */
     synchronized ProxyInfo published() {
         return published;
@@ -143,6 +156,16 @@ final class ProxyInfoWatcher {
         } catch (RuntimeException e) {
             // an escaped exception would cancel the schedule and silently end the watching
             LOG.error("Unexpected failure while watching {}", file, e);
+        }
+    }
+
+    // marked stale only now, so that a poll in between does not publish before the delay is over
+    private synchronized void republishNow() {
+        stale = true;
+        try {
+            publishIfChanged();
+        } catch (RuntimeException e) {
+            LOG.error("Unexpected failure while publishing the settings of {} again", file, e);
         }
     }
 
@@ -203,12 +226,13 @@ final class ProxyInfoWatcher {
     }
 
     private void publishIfChanged() {
-        if (lastGood.equals(published)) {
+        if (!stale && lastGood.equals(published)) {
             return;
         }
         try {
             sink.publish(lastGood);
             published = lastGood;
+            stale = false;
             publishFailing = false;
         } catch (IOException | RuntimeException e) {
             // retried on every poll; logged once so that a broken ConfigAdmin does not flood the log

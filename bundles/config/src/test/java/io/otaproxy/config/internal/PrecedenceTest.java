@@ -149,6 +149,57 @@ public final class PrecedenceTest {
         assertEquals(9001, configAdmin.properties("org.apache.felix.http~otaproxy").get("org.osgi.service.http.port"));
     }
 
+    /** What Karaf's FileInstall does with {@code etc/io.otaproxy.proxy.cfg}: the file's keys, as strings, only. */
+    private void fileInstallerReplaces(final String pid, final String key, final String value) throws Exception {
+        final Hashtable<String, Object> cfg = new Hashtable<>();
+        cfg.put(key, value);
+        cfg.put("felix.fileinstall.filename", "file:/etc/" + pid + ".cfg");
+        configAdmin.getConfiguration(pid, "?").update(cfg);
+    }
+
+    @Test
+    public void publishingAgainAfterAFileInstallerReplacedTheConfigurationRestoresTheFilesKeysOnly()
+            throws Exception {
+        final ConfigurationPublisher publisher = publisher(tmp.getRoot().toPath().resolve("record"));
+        final ProxyInfo info = parse("proxy_id: gw-1\nmax_concurrent_requests: 64\n");
+        publisher.publish(info);
+        fileInstallerReplaces(PROXY, "allowed.upstreams", "10.9.9.9");
+        assertNull("the replacement dropped what the file wrote", proxyValue("proxy.id"));
+
+        // what the bridge does when ConfigAdmin reports the update: the same settings, published again
+        assertEquals(1, publisher.publish(info));
+        assertEquals("gw-1", proxyValue("proxy.id"));
+        assertEquals(64, proxyValue("max.concurrent.requests"));
+        assertEquals("the .cfg's value wins", "10.9.9.9", proxyValue("allowed.upstreams"));
+        assertEquals("the .cfg stays linked", "file:/etc/io.otaproxy.proxy.cfg",
+                proxyValue("felix.fileinstall.filename"));
+        final int updates = configAdmin.totalUpdates();
+        assertEquals("the update this caused comes back and changes nothing", 0, publisher.publish(info));
+        assertEquals(updates, configAdmin.totalUpdates());
+
+        // a later edit of the file still reaches its keys, not the .cfg's
+        publisher.publish(parse("proxy_id: gw-2\nmax_concurrent_requests: 64\nallowed_upstreams: [a.example]\n"));
+        assertEquals("gw-2", proxyValue("proxy.id"));
+        assertEquals("10.9.9.9", proxyValue("allowed.upstreams"));
+    }
+
+    @Test
+    public void publishingAgainAfterTheConfigurationWasDeletedRecreatesItFromTheFile() throws Exception {
+        final ConfigurationPublisher publisher = publisher(tmp.getRoot().toPath().resolve("record"));
+        final ProxyInfo info = parse("proxy_id: gw-1\n");
+        publisher.publish(info);
+        fileInstallerReplaces(PROXY, "allowed.upstreams", "10.9.9.9");
+        publisher.publish(info);
+        // the .cfg file deleted: the file installer deletes the whole configuration
+        configAdmin.getConfiguration(PROXY, "?").delete();
+        assertNull(configAdmin.properties(PROXY));
+
+        assertEquals(1, publisher.publish(info));
+        assertEquals("gw-1", proxyValue("proxy.id"));
+        assertArrayEquals("the file's value again", new String[0], (String[]) proxyValue("allowed.upstreams"));
+        assertNull(proxyValue("felix.fileinstall.filename"));
+    }
+
     @Test
     public void renderingTellsTypesAndArrayBoundariesApart() {
         assertEquals("Integer:8082", WrittenValues.render(8082));

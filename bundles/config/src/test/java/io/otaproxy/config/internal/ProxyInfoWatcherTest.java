@@ -76,6 +76,29 @@ public final class ProxyInfoWatcherTest {
     }
 
     @Test
+    public void republishHandsTheSameSettingsToTheSinkAgainAndOnlyOnce() throws Exception {
+        final Path file = tmp.newFile("proxy_info.yml").toPath();
+        write(file, "proxy_id: gw-1\n");
+        start(file, Map.of());
+        watcher.republish(0);
+        await("the settings to be published again", () -> published.size() == 2);
+        assertEquals(published.get(0), published.get(1));
+        Thread.sleep(5 * POLL_MS);
+        assertEquals("polls after it publish nothing new", 2, published.size());
+    }
+
+    @Test
+    public void aDelayedRepublishWaitsForItsDelayThoughPollsRunMeanwhile() throws Exception {
+        final Path file = tmp.newFile("proxy_info.yml").toPath();
+        write(file, "proxy_id: gw-1\n");
+        start(file, Map.of());
+        watcher.republish(10 * POLL_MS);
+        Thread.sleep(5 * POLL_MS);
+        assertEquals("not before the delay", 1, published.size());
+        await("the settings to be published again", () -> published.size() == 2);
+    }
+
+    @Test
     public void anEditReachesTheSinkAndABadEditIsRefusedWhole() throws Exception {
         final Path file = tmp.newFile("proxy_info.yml").toPath();
         write(file, "disk_use_limit_soft_p: 70\n");

@@ -14,6 +14,7 @@ import io.otaproxy.api.space.CacheUsage;
 import io.otaproxy.api.space.DiskMonitor;
 import io.otaproxy.api.space.SpaceState;
 import io.otaproxy.api.space.SpaceZone;
+import io.otaproxy.support.internal.Refusals;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;

@@ -17,6 +17,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import io.otaproxy.api.cache.CacheStore;
 import io.otaproxy.api.stats.RequestOutcome;
 import io.otaproxy.proxy.internal.upstream.UpstreamRefusedException;
+import io.otaproxy.support.internal.ClassPreload;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -94,15 +95,28 @@ public final class ProxyServlet extends HttpServlet {
     /** The bytes of relayed bodies on their way to clients. */
     private final transient RelayedBody.Memory relayMemory = new RelayedBody.Memory(DEFAULT_MEMORY_BUDGET_BYTES / 3);
 
-    /** The threads that talk to upstream; made at activation, stopped at deactivation. */
+    /** What a refused configuration leaves in force when no valid one came before it. */
+    private static final String WAITING = "the proxy serves nothing (503) until a valid configuration arrives";
+
+    /** The threads that talk to upstream; made with the first valid configuration, stopped at deactivation. */
     private transient volatile Transfers transfers;
 
+    /**
+     * Starts serving on a valid configuration. On a refused one the servlet is activated all the same but serves
+     * nothing, answering 503 until {@link #modified} brings a valid configuration: failing the activation instead
+     * would leave the proxy down for good, because the HTTP whiteboard asks for a servlet only when its service
+     * appears or its whiteboard properties change, and SCR applies a later configuration of a component that has
+     * no instance by updating its service properties, not by registering it anew.
+     */
     @Activate
     void activate(final ProxyServletConfig config) {
-        ClassPreload.all(org.osgi.framework.FrameworkUtil.getBundle(ProxyServlet.class)); // responses may outlive it
-        if (!ProxySettingsCheck.acceptable(config, "the proxy starts with the next valid one; the standby answers 503")) {
-            throw new IllegalArgumentException("refused configuration of " + PID);
+        ClassPreload.all(ProxyServlet.class); // responses may outlive it
+        if (ProxySettingsCheck.acceptable(config, WAITING)) {
+            start(config);
         }
+    }
+
+    private void start(final ProxyServletConfig config) {
         final ProxySettings settings = ProxySettings.from(config);
         LOG.info("Activating proxy servlet: {}", settings);
         limiter.setLimits(settings.maxConcurrentRequests(), settings.maxRequestsPerClient());
@@ -114,7 +128,12 @@ public final class ProxyServlet extends HttpServlet {
 
     @Modified
     void modified(final ProxyServletConfig config) {
-        if (!ProxySettingsCheck.acceptable(config, "keeping the configuration in force")) {
+        final boolean started = transfers != null;
+        if (!ProxySettingsCheck.acceptable(config, started ? "keeping the configuration in force" : WAITING)) {
+            return;
+        }
+        if (!started) {
+            start(config);
             return;
         }
         memory(config.memory_budget_bytes());
@@ -300,7 +319,7 @@ public final class ProxyServlet extends HttpServlet {
         if (current == null) {
             RequestRecord.mark(request, RequestOutcome.ERROR);
             response.setHeader("Retry-After", "1");
-            sendError(response, 503, "ota-proxy is stopping");
+            sendError(response, 503, "ota-proxy is stopping or has no valid configuration");
             return;
         }
         final String method = request.getMethod();

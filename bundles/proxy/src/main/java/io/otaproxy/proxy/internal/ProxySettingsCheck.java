@@ -6,6 +6,7 @@ import java.util.regex.Pattern;
 
 import io.otaproxy.api.config.RefusedConfiguration;
 import io.otaproxy.proxy.internal.upstream.UpstreamSettings;
+import io.otaproxy.support.internal.Refusals;
 
 /**
  * The checks a proxy configuration must pass before it replaces the one in force, whoever wrote it: the same ranges

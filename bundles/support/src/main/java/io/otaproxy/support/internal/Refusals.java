@@ -1,4 +1,4 @@
-package io.otaproxy.admin.internal;
+package io.otaproxy.support.internal;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -15,8 +15,11 @@ import org.slf4j.LoggerFactory;
  * The configurations this bundle's components refused: each is logged once as an ERROR line naming the PID, the key
  * and the value, and offered as a {@link RefusedConfiguration} service (which the admin endpoint shows) until the
  * PID's next valid configuration. Static because a refused first configuration leaves no component instance.
+ *
+ * <p>Embedded privately in each bundle that uses it: every bundle has its own copy, so the static record is that
+ * bundle's alone and the refusal is registered by that bundle.
  */
-final class Refusals {
+public final class Refusals {
 
     private static final Logger LOG = LoggerFactory.getLogger(Refusals.class);
     private static final Map<String, ServiceRegistration<RefusedConfiguration>> REGISTERED = new HashMap<>();
@@ -25,7 +28,7 @@ final class Refusals {
     }
 
     /** Logs the refusal and offers it; {@code keeping} says what stays in force instead. */
-    static synchronized void refused(final RefusedConfiguration refusal, final String keeping) {
+    public static synchronized void refused(final RefusedConfiguration refusal, final String keeping) {
         LOG.error("Refusing configuration {}: {} = {} ({}); {}", refusal.pid(), refusal.key(), refusal.value(),
                 refusal.reason(), keeping);
         withdraw(refusal.pid());
@@ -37,7 +40,7 @@ final class Refusals {
     }
 
     /** The PID's configuration is valid again: its refusal, if any, is withdrawn. */
-    static synchronized void accepted(final String pid) {
+    public static synchronized void accepted(final String pid) {
         withdraw(pid);
     }
 

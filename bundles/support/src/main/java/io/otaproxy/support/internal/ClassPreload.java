@@ -1,31 +1,45 @@
-package io.otaproxy.proxy.internal;
+package io.otaproxy.support.internal;
 
 import java.net.URL;
 import java.util.Enumeration;
 
 import org.osgi.framework.Bundle;
+import org.osgi.framework.FrameworkUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads every class of this bundle's implementation packages when a component starts. Work in flight (a download,
+ * Loads every class of a bundle's implementation packages when a component starts. Work in flight (a download,
  * a response being written) may outlive the bundle's revision: after an update and refresh, the old revision's
  * class loader refuses to load anything new, so a class first needed then would fail the work with
  * NoClassDefFoundError. Loaded up front, every class the old revision's work can need is already there.
+ *
+ * <p>Embedded privately in each bundle that uses it, so this package's classes are the bundle's own too and are
+ * loaded with the rest.
  */
-final class ClassPreload {
+public final class ClassPreload {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClassPreload.class);
 
     private ClassPreload() {
     }
 
-    /** @param bundle this bundle; null outside a framework (unit tests), where there is nothing to do */
-    static void all(final Bundle bundle) {
+    /**
+     * Loads the classes of {@code anchor}'s package and its subpackages, and of this package, from the bundle that
+     * holds {@code anchor}; does nothing outside a framework (unit tests).
+     */
+    public static void all(final Class<?> anchor) {
+        final Bundle bundle = FrameworkUtil.getBundle(anchor);
         if (bundle == null) {
             return;
         }
-        final String path = ClassPreload.class.getPackageName().replace('.', '/');
+        final int loaded = load(bundle, anchor.getPackageName(), anchor.getClassLoader())
+                + load(bundle, ClassPreload.class.getPackageName(), anchor.getClassLoader());
+        LOG.debug("Preloaded {} classes of {}", loaded, bundle.getSymbolicName());
+    }
+
+    private static int load(final Bundle bundle, final String packageName, final ClassLoader loader) {
+        final String path = packageName.replace('.', '/');
         final Enumeration<URL> entries = bundle.findEntries(path, "*.class", true);
         int loaded = 0;
         while (entries != null && entries.hasMoreElements()) {
@@ -33,12 +47,12 @@ final class ClassPreload {
             final String name = entry.substring(entry.indexOf(path), entry.length() - ".class".length())
                     .replace('/', '.');
             try {
-                Class.forName(name, false, ClassPreload.class.getClassLoader());
+                Class.forName(name, false, loader);
                 loaded++;
             } catch (final ClassNotFoundException | LinkageError e) {
                 LOG.debug("Cannot preload {}: {}", name, e.toString());
             }
         }
-        LOG.debug("Preloaded {} classes of {}", loaded, bundle.getSymbolicName());
+        return loaded;
     }
 }
