@@ -77,7 +77,7 @@ public class RefusedFirstConfigurationIT extends ProxyTestSupport {
 
         final String refused = awaitStatus(t -> t.contains("\"pid\":\"" + PROXY_PID + "\",\"key\":\"" + BUDGET_KEY
                 + "\",\"value\":\"" + TOO_SMALL + "\""));
-        assertTrue(refused, refused.contains("at least " + (8L << 20) + " bytes"));
+        assertTrue(refused, refused.contains("at least " + (6L << 20) + " bytes"));
         // the proxy does not serve, on that configuration or on its defaults, however long one asks
         for (int i = 0; i < 10; i++) {
             final RawHttpClient.Response r = RawHttpClient.get(proxyPort(), origin.url("/first"));

@@ -84,7 +84,8 @@ public final class ProxyServlet extends HttpServlet {
      * one third (16 MiB) for the queues of bodies relayed without the cache.
      */
     static final long DEFAULT_MEMORY_BUDGET_BYTES = 48L << 20;
-    static final long MIN_MEMORY_BUDGET_BYTES = 8L << 20;
+    /** Three quarters of the smallest memory_budget_mb (8 MiB): the proxy's share of any budget the file allows. */
+    static final long MIN_MEMORY_BUDGET_BYTES = 6L << 20;
 
     /** Transfer threads when upstream connections are not limited. */
     static final int UNLIMITED_TRANSFER_THREADS = 256;

@@ -74,7 +74,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Memory budget (bytes)",
             description = "Memory that responses on their way to clients may hold, all together: two thirds for"
                     + " client write buffers (direct memory), one third for bodies relayed without the cache (heap)."
-                    + " When it is spent, responses wait their turn and upstream is read no faster. At least 8 MiB.",
-            min = "8388608")
+                    + " When it is spent, responses wait their turn and upstream is read no faster. At least 6 MiB.",
+            min = "6291456")
     long memory_budget_bytes() default ProxyServlet.DEFAULT_MEMORY_BUDGET_BYTES;
 }
