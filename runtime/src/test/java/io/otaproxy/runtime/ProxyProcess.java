@@ -19,6 +19,7 @@ final class ProxyProcess implements AutoCloseable {
     private final Thread reader;
     private final List<String> output = Collections.synchronizedList(new ArrayList<>());
     private final CountDownLatch listening = new CountDownLatch(1);
+    private final CountDownLatch adminUp = new CountDownLatch(1);
 
     private ProxyProcess(final Path workDir, final List<String> jvmOptions, final List<String> args)
             throws IOException {
@@ -59,6 +60,9 @@ final class ProxyProcess implements AutoCloseable {
                     if (line.contains("listening on")) {
                         listening.countDown();
                     }
+                    if (line.contains("admin endpoint (metrics, status) on")) {
+                        adminUp.countDown();
+                    }
                 }
             } catch (final IOException e) {
                 // the process ended
@@ -68,10 +72,16 @@ final class ProxyProcess implements AutoCloseable {
         reader.start();
     }
 
-    /** Starts the jar and waits for its "listening on" line. */
+    /** Starts the jar and waits for its "listening on" line, and its admin endpoint's unless that is off. */
     static ProxyProcess start(final Path workDir, final List<String> jvmOptions, final String... args)
             throws IOException, InterruptedException {
-        return awaitListening(new ProxyProcess(workDir, jvmOptions, List.of(args)));
+        return awaitListening(new ProxyProcess(workDir, jvmOptions, List.of(args)), adminOn(List.of(args)));
+    }
+
+    /** Whether the arguments leave the admin endpoint on (it is off only with {@code --admin-port 0}). */
+    private static boolean adminOn(final List<String> args) {
+        final int i = args.indexOf("--admin-port");
+        return i < 0 || i + 1 >= args.size() || !args.get(i + 1).equals("0");
     }
 
     /** Starts the jar through the launcher script {@code bin/ota-proxy}, as an operator does, and waits. */
@@ -84,13 +94,21 @@ final class ProxyProcess implements AutoCloseable {
         builder.environment().put("JAVA", java());
         // the script's class data sharing archive stays in the test's directory, not in the home directory
         builder.environment().put("OTA_PROXY_CDS_DIR", workDir.resolve("cds").toString());
-        return awaitListening(new ProxyProcess(builder));
+        return awaitListening(new ProxyProcess(builder), adminOn(List.of(args)));
     }
 
-    private static ProxyProcess awaitListening(final ProxyProcess p) throws InterruptedException {
+    /**
+     * Waits for the proxy's listener and, when it is on, the admin endpoint's: the proxy's comes up first, and a
+     * test that asks the admin endpoint right away must not find it still starting.
+     */
+    private static ProxyProcess awaitListening(final ProxyProcess p, final boolean admin) throws InterruptedException {
         if (!p.listening.await(60, TimeUnit.SECONDS)) {
             p.kill();
             throw new AssertionError("no 'listening on' line; output: " + p.output());
+        }
+        if (admin && !p.adminUp.await(60, TimeUnit.SECONDS)) {
+            p.kill();
+            throw new AssertionError("no 'admin endpoint' line; output: " + p.output());
         }
         return p;
     }
