@@ -210,4 +210,24 @@ public abstract class ProxyTestSupport {
         }
         throw new AssertionError("no bundle " + symbolicName);
     }
+
+    /** Waits, at most 20 s, until the admin endpoint's {@code /api/status} satisfies {@code condition}; returns it. */
+    protected String awaitStatus(final java.util.function.Predicate<String> condition) throws Exception {
+        final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            try {
+                final io.otaproxy.testing.RawHttpClient.Response r = io.otaproxy.testing.RawHttpClient.exchange(
+                        adminPort(), "GET", "/api/status", true);
+                last = r.bodyText();
+                if (r.status == 200 && condition.test(last)) {
+                    return last;
+                }
+            } catch (final IOException e) {
+                last = e.toString(); // the admin listener may still be starting
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("/api/status never matched; last: " + last);
+    }
 }

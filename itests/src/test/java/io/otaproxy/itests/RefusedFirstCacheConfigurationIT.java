@@ -9,7 +9,6 @@ import java.util.Collections;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 
 import io.otaproxy.testing.RawHttpClient;
 
@@ -85,21 +84,4 @@ public class RefusedFirstCacheConfigurationIT extends ProxyTestSupport {
         configuration.update(props);
     }
 
-    private String awaitStatus(final Predicate<String> condition) throws Exception {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            try {
-                final RawHttpClient.Response r = RawHttpClient.exchange(adminPort(), "GET", "/api/status", true);
-                last = r.bodyText();
-                if (r.status == 200 && condition.test(last)) {
-                    return last;
-                }
-            } catch (final IOException e) {
-                last = e.toString(); // the admin listener may still be starting
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("/api/status never matched; last: " + last);
-    }
 }

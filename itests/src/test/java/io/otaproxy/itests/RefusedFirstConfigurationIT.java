@@ -124,21 +124,4 @@ public class RefusedFirstConfigurationIT extends ProxyTestSupport {
         throw new AssertionError("GET " + path + " never matched; last status " + (last == null ? "-" : last.status));
     }
 
-    private String awaitStatus(final Predicate<String> condition) throws Exception {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            try {
-                final RawHttpClient.Response r = RawHttpClient.exchange(adminPort(), "GET", "/api/status", true);
-                last = r.bodyText();
-                if (r.status == 200 && condition.test(last)) {
-                    return last;
-                }
-            } catch (final IOException e) {
-                last = e.toString(); // the admin listener may still be starting
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("/api/status never matched; last: " + last);
-    }
 }
