@@ -69,6 +69,8 @@ final class Transfers {
 
     private final ThreadPoolExecutor pool;
     private final Set<Transfer> running = ConcurrentHashMap.newKeySet();
+    /** Exchanges handed to the pool and not finished: queued or running. */
+    private final AtomicInteger pending = new AtomicInteger();
 
     Transfers(final int maxThreads) {
         final AtomicInteger n = new AtomicInteger();
@@ -77,24 +79,69 @@ final class Transfers {
             t.setDaemon(true);
             return t;
         };
-        pool = new ThreadPoolExecutor(maxThreads, maxThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                threads);
-        pool.allowCoreThreadTimeOut(true); // an idle proxy keeps none
+        final WaitingExchanges queue = new WaitingExchanges();
+        // No core threads: a thread is made only when no idle one can take the exchange (see WaitingExchanges), and
+        // one idle for 30 s ends. A pool whose core size is its maximum would make a new thread for each of its
+        // first few hundred exchanges, idle ones or not: hundreds of stacks and read buffers for a dozen clients.
+        pool = new ThreadPoolExecutor(0, maxThreads, 30, TimeUnit.SECONDS, queue, threads, (r, p) -> {
+            if (p.isShutdown()) {
+                throw new RejectedExecutionException("the proxy is stopping");
+            }
+            queue.enqueue(r); // every thread busy at the most: the exchange waits for one
+        }) {
+            @Override
+            protected void afterExecute(final Runnable r, final Throwable t) {
+                pending.decrementAndGet();
+            }
+        };
+        queue.pool = pool;
+    }
+
+    /**
+     * The exchanges waiting for a transfer thread. An exchange is queued only when a thread is idle to take it or
+     * the pool is at its most; otherwise the pool is told to make a thread for it.
+     */
+    private final class WaitingExchanges extends LinkedBlockingQueue<Runnable> {
+        private static final long serialVersionUID = 1L;
+        private transient ThreadPoolExecutor pool;
+
+        @Override
+        public boolean offer(final Runnable exchange) {
+            final int threads = pool.getPoolSize();
+            if (pending.get() > threads && threads < pool.getMaximumPoolSize()) {
+                return false; // no thread is idle: make one
+            }
+            return super.offer(exchange);
+        }
+
+        void enqueue(final Runnable exchange) {
+            super.offer(exchange);
+        }
     }
 
     /** Changes the most threads; for a configuration change. */
     void maxThreads(final int max) {
-        if (max > pool.getMaximumPoolSize()) {
-            pool.setMaximumPoolSize(max);
-            pool.setCorePoolSize(max);
-        } else {
-            pool.setCorePoolSize(max);
-            pool.setMaximumPoolSize(max);
-        }
+        pool.setMaximumPoolSize(max);
     }
 
     int maxThreads() {
         return pool.getMaximumPoolSize();
+    }
+
+    /** Runs {@code exchange} on a transfer thread: an idle one, else a new one, else the next to free. */
+    void execute(final Runnable exchange) {
+        pending.incrementAndGet();
+        try {
+            pool.execute(exchange);
+        } catch (final RejectedExecutionException e) {
+            pending.decrementAndGet();
+            throw e;
+        }
+    }
+
+    /** Transfer threads alive now, idle ones included. */
+    int threads() {
+        return pool.getPoolSize();
     }
 
     /** Threads running exchanges now. */
@@ -113,7 +160,7 @@ final class Transfers {
         context.setTimeout(0); // upstream's own timeouts bound the wait; the client's idle timeout bounds the rest
         final Transfer transfer = new Transfer();
         try {
-            pool.execute(() -> run(request, response, context, what, task, transfer));
+            execute(() -> run(request, response, context, what, task, transfer));
         } catch (final RejectedExecutionException e) {
             RequestRecord.mark(request, RequestOutcome.ERROR);
             response.setHeader("Retry-After", "1");
