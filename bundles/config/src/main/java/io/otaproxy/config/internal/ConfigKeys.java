@@ -10,7 +10,6 @@ final class ConfigKeys {
     static final String PROXY_PID = "io.otaproxy.proxy";
     static final String PROXY_UPPER_PROXY = "upper.proxy";
     static final String PROXY_ENABLE_HTTPS = "enable.https";
-    static final String PROXY_ENABLE_CACHE = "enable.cache";
     /** Whether URL-keyed entries are revalidated with upstream when HTTP asks for it. */
     static final String PROXY_REVALIDATE = "revalidate";
     static final String PROXY_LISTEN_ADDR = "listen.addr";

@@ -87,7 +87,6 @@ final class ConfigurationMapping {
         p.put(ConfigKeys.PROXY_UPPER_PROXY, info.upperProxy());
         p.put(ConfigKeys.PROXY_ENABLE_HTTPS, info.httpsEnabled());
         p.put(ConfigKeys.PROXY_REVALIDATE, info.revalidate());
-        p.put(ConfigKeys.PROXY_ENABLE_CACHE, info.cacheEnabled());
         p.put(ConfigKeys.PROXY_LISTEN_ADDR, info.listenAddr());
         p.put(ConfigKeys.PROXY_LISTEN_PORT, info.listenPort());
         p.put(ConfigKeys.PROXY_CONNECT_TIMEOUT_MS, info.connectTimeoutMs());

@@ -36,7 +36,7 @@ public final class ConfigurationPublisherTest {
         final Dictionary<String, Object> proxy = configAdmin.properties("io.otaproxy.proxy");
         assertEquals("http://10.0.0.1:8082", proxy.get("upper.proxy"));
         assertEquals(Boolean.FALSE, proxy.get("enable.https"));
-        assertEquals(Boolean.TRUE, proxy.get("enable.cache"));
+        assertNull("caching on or off is the cache store's alone", proxy.get("enable.cache"));
         assertEquals("0.0.0.0", proxy.get("listen.addr"));
         assertEquals(8082, proxy.get("listen.port"));
         assertEquals(10_000, proxy.get("upstream.connect.timeout.ms"));

@@ -386,7 +386,7 @@ public final class ProxyServlet extends HttpServlet {
             final ProxyTarget target, final OtaCacheControl control, final boolean head) throws IOException {
         final CacheStore store = cacheStore;
         try {
-            if (store == null || !current.settings().cache() || control.noCache()) {
+            if (store == null || control.noCache()) { // no store: caching is off, or the cache bundle is away
                 current.relay(request, response, target, head);
             } else {
                 try {

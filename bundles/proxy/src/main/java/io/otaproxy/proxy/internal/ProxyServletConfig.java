@@ -18,9 +18,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "Fetch http:// targets from upstream over https. Never applied through an upper proxy.")
     boolean enable_https() default false;
 
-    @AttributeDefinition(name = "Cache enabled", description = "Serve and fill the disk cache.")
-    boolean enable_cache() default true;
-
     @AttributeDefinition(name = "Revalidate",
             description = "Ask upstream whether a cached URL still holds when the client asks for it (Cache-Control:"
                     + " no-cache or max-age=0, Pragma: no-cache) or the stored response has expired; a verified"

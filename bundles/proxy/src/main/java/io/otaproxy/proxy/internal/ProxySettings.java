@@ -12,7 +12,6 @@ final class ProxySettings {
 
     private final String upperProxy;
     private final boolean https;
-    private final boolean cache;
     private final String listenAddr;
     private final int listenPort;
     private final int connectTimeoutMillis;
@@ -24,19 +23,17 @@ final class ProxySettings {
     private final int maxUpstreamConnections;
     private boolean revalidate = true; // set only by withRevalidation, before the snapshot is shared
 
-    ProxySettings(final String upperProxy, final boolean https, final boolean cache, final String listenAddr,
+    ProxySettings(final String upperProxy, final boolean https, final String listenAddr,
             final int listenPort, final int connectTimeoutMillis, final int readTimeoutMillis) {
-        this(upperProxy, https, cache, listenAddr, listenPort, connectTimeoutMillis, readTimeoutMillis, List.of(), "",
+        this(upperProxy, https, listenAddr, listenPort, connectTimeoutMillis, readTimeoutMillis, List.of(), "",
                 1024, 0, 256);
     }
 
-    ProxySettings(final String upperProxy, final boolean https, final boolean cache, final String listenAddr,
-            final int listenPort, final int connectTimeoutMillis, final int readTimeoutMillis,
+    ProxySettings(final String upperProxy, final boolean https, final String listenAddr, final int listenPort, final int connectTimeoutMillis, final int readTimeoutMillis,
             final List<String> allowedUpstreams, final String proxyId, final int maxConcurrentRequests,
             final int maxRequestsPerClient, final int maxUpstreamConnections) {
         this.upperProxy = upperProxy == null ? "" : upperProxy.trim();
         this.https = https;
-        this.cache = cache;
         this.listenAddr = listenAddr;
         this.listenPort = listenPort;
         this.connectTimeoutMillis = connectTimeoutMillis;
@@ -49,7 +46,7 @@ final class ProxySettings {
     }
 
     static ProxySettings from(final ProxyServletConfig config) {
-        return new ProxySettings(config.upper_proxy(), config.enable_https(), config.enable_cache(),
+        return new ProxySettings(config.upper_proxy(), config.enable_https(),
                 config.listen_addr(), config.listen_port(), config.upstream_connect_timeout_ms(),
                 config.upstream_read_timeout_ms(),
                 config.allowed_upstreams() == null ? List.of() : Arrays.asList(config.allowed_upstreams()),
@@ -59,7 +56,7 @@ final class ProxySettings {
 
     /** This snapshot with revalidation of URL-keyed entries on or off. */
     ProxySettings withRevalidation(final boolean on) {
-        final ProxySettings copy = new ProxySettings(upperProxy, https, cache, listenAddr, listenPort,
+        final ProxySettings copy = new ProxySettings(upperProxy, https, listenAddr, listenPort,
                 connectTimeoutMillis, readTimeoutMillis, allowedUpstreams, proxyId, maxConcurrentRequests,
                 maxRequestsPerClient, maxUpstreamConnections);
         copy.revalidate = on;
@@ -113,10 +110,6 @@ final class ProxySettings {
         return https && !hasUpperProxy();
     }
 
-    boolean cache() {
-        return cache;
-    }
-
     String listenAddr() {
         return listenAddr;
     }
@@ -136,7 +129,7 @@ final class ProxySettings {
     @Override
     public boolean equals(final Object o) {
         return o instanceof ProxySettings other && upperProxy.equals(other.upperProxy) && https == other.https
-                && cache == other.cache && listenAddr.equals(other.listenAddr) && listenPort == other.listenPort
+                && listenAddr.equals(other.listenAddr) && listenPort == other.listenPort
                 && connectTimeoutMillis == other.connectTimeoutMillis && readTimeoutMillis == other.readTimeoutMillis
                 && allowedUpstreams.equals(other.allowedUpstreams) && proxyId.equals(other.proxyId)
                 && maxConcurrentRequests == other.maxConcurrentRequests
@@ -146,7 +139,7 @@ final class ProxySettings {
 
     @Override
     public int hashCode() {
-        return Objects.hash(upperProxy, https, cache, listenAddr, listenPort, connectTimeoutMillis,
+        return Objects.hash(upperProxy, https, listenAddr, listenPort, connectTimeoutMillis,
                 readTimeoutMillis, allowedUpstreams, proxyId, maxConcurrentRequests, maxRequestsPerClient,
                 maxUpstreamConnections, revalidate);
     }
@@ -154,7 +147,7 @@ final class ProxySettings {
     @Override
     public String toString() {
         return "upstream " + (hasUpperProxy() ? "via " + upperProxy : "direct") + ", https "
-                + (upgradeToHttps() ? "on" : "off") + ", cache " + (cache ? "on" : "off") + ", connect timeout "
+                + (upgradeToHttps() ? "on" : "off") + ", connect timeout "
                 + connectTimeoutMillis + " ms, read timeout " + readTimeoutMillis + " ms, upstreams "
                 + (allowedUpstreams.isEmpty() ? "any" : allowedUpstreams) + ", id " + proxyId + ", requests max "
                 + maxConcurrentRequests + (maxRequestsPerClient > 0 ? " (" + maxRequestsPerClient + " per client)" : "")

@@ -156,7 +156,7 @@ public class CachingRelayTest {
     }
 
     private Relay unreachableUpstream() throws Exception {
-        return new Relay(new ProxySettings("", false, true, "127.0.0.1", 1, 1_000, 1_000), transfers,
+        return new Relay(new ProxySettings("", false, "127.0.0.1", 1, 1_000, 1_000), transfers,
                 new BufferBudget(1 << 20, false), new RelayedBody.Memory(1 << 20));
     }
 

@@ -41,10 +41,6 @@ public final class ProxySettingsCheckTest {
                 return true;
             }
 
-            @Override
-            public boolean enable_cache() {
-                return true;
-            }
 
             @Override
             public String listen_addr() {
