@@ -20,8 +20,11 @@ final class Conditionals {
             return noneMatch.strip().equals("*") || etag != null && listMatches(noneMatch, etag, false);
         }
         final long since = HttpDates.seconds(request.getHeader("If-Modified-Since"));
+        if (since == HttpDates.NONE) {
+            return false; // most requests: the stored headers and their date are not parsed on every answer
+        }
         final long modified = HttpDates.seconds(StoredHeaders.first(stored, "Last-Modified"));
-        return since != HttpDates.NONE && modified != HttpDates.NONE && modified <= since;
+        return modified != HttpDates.NONE && modified <= since;
     }
 
     /**
