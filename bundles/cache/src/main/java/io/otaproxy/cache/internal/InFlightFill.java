@@ -408,8 +408,7 @@ final class InFlightFill {
                 return; // opened its reader already, or the fill ended
             }
             readers.releaseLeaderSlot();
-            abort = readers.count() == 0 && (state == State.BEGUN && !host.alwaysFinish() && !unread
-                    || state == State.RELAYING && !readers.holdsLive());
+            abort = nobodyLeft();
             deleteTemp = drained();
             signal();
         } finally {
@@ -584,8 +583,7 @@ final class InFlightFill {
         try {
             readers.closed(reader);
             waiting.remove(reader);
-            abort = readers.count() == 0 && (state == State.BEGUN && !host.alwaysFinish() && !unread
-                    || state == State.RELAYING && !readers.holdsLive());
+            abort = nobodyLeft();
             deleteTemp = drained();
             signal(); // a thread of this reader may be waiting, and so may the writer for room
         } finally {
@@ -922,6 +920,15 @@ final class InFlightFill {
     }
 
     /** Whether nobody can read the temp file any more (under lock). */
+    /**
+     * Under the lock: the download is running and nobody reads it nor will: no reader, and neither a fill to finish
+     * for the cache (always-finish, or asked to run to its end) nor a relay with readers still promised.
+     */
+    private boolean nobodyLeft() {
+        return readers.count() == 0 && (state == State.BEGUN && !host.alwaysFinish() && !unread
+                || state == State.RELAYING && !readers.holdsLive());
+    }
+
     private boolean drained() {
         return readers.count() == 0 && writerDone
                 && (state == State.FAILED || state == State.RELAYED && !readers.holdsLive());
