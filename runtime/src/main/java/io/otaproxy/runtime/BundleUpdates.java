@@ -62,7 +62,7 @@ final class BundleUpdates {
         this.deploy = dataDir.resolve("deploy");
         this.applied = deploy.resolve("applied");
         this.failed = deploy.resolve("failed");
-        this.current = dataDir.resolve("bundles");
+        this.current = currentVersions(dataDir);
         for (final Path dir : List.of(deploy, applied, failed, current)) {
             Files.createDirectories(dir);
         }
