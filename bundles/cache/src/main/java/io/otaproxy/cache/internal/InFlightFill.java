@@ -2,17 +2,10 @@ package io.otaproxy.cache.internal;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
@@ -27,10 +20,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The shared state of one download into the cache: {@code NEW → BEGUN → COMMITTING → COMMITTED}, or it ends
  * {@code FAILED} / {@code ABANDONED}. One lock guards the state; the writer holds it only to publish progress
- * and readers only to look at it, so neither ever waits on the other's I/O.
+ * and readers only to look at it, so neither ever waits on the other's I/O. This class is the state machine and
+ * the rendezvous of leader, writer and readers; the parts it drives under its lock are classes of their own: who
+ * reads ({@link FillReaders}), how far the body came and what readers may see of it ({@link FillExtent}), the bytes
+ * that bypass the disk ({@link RelayWindow}), the temp file's life ({@link FillTempFile}) and the waiters that
+ * hold no thread ({@link FillWakeups}).
  *
- * <p>Integrity rule: until the body is verified, readers see at most {@code length - 1} bytes (or
- * {@code received - 1} while the length is unknown). A client can then never receive a complete body that later
+ * <p>Integrity rule ({@link FillExtent}): until the body is verified, readers see at most {@code length - 1} bytes
+ * (or {@code received - 1} while the length is unknown). A client can then never receive a complete body that later
  * turns out to be wrong; it sees an error instead of the last byte. Verification (length and sha256) ends
  * {@code BEGUN}: from {@code COMMITTING} on the whole body is readable, while the writer makes it durable and an
  * entry. No client waits for fsync; a crash before the commit only loses the entry, never a byte a client got.
@@ -63,29 +60,20 @@ final class InFlightFill {
     private final Condition changed = lock.newCondition();
     private final AtomicBoolean abortRun = new AtomicBoolean();
     private final FillReaders readers = new FillReaders(); // guarded by lock
-    private final List<Runnable> begunWaiters = new ArrayList<>(); // guarded by lock
-    private final Set<FillBodyReader> waiting = Collections.newSetFromMap(new IdentityHashMap<>()); // by lock
-    private boolean wakePending; // guarded by lock: something changed that a callback waiter may wait for
+    private final FillWakeups wakeups = new FillWakeups(); // guarded by lock
+    private final FillExtent extent = new FillExtent(); // guarded by lock
     private boolean leaderPinned; // guarded by lock: the key is pinned for the leader until it opens its reader
     private boolean unread; // guarded by lock: runs to its end for the cache, read or not (see runToEnd)
 
     private volatile State state = State.NEW; // written under lock
-    private volatile long bytesOnDisk; // written under lock
-    private volatile long diskEnd = Long.MAX_VALUE; // written under lock, once: where the disk part ends
     private EntryMeta meta;
-    private Path tempFile;
-    private Path readPath; // where new readers open the body: the temp file, then the data file after the rename
+    private FillTempFile temp; // set at begin
     private IOException failure;
     private Runnable onAbort;
     private FillWriter writer; // guarded by lock: set at begin
     private boolean writerDone;
-    private RelayWindow window; // set when writing to disk stopped
-    private long relayedLength;
-    private long verifiedLength; // the whole body's length once verified (COMMITTING on)
     private volatile boolean superseded;
     private boolean writerWaiting;
-    private long countedTempBytes; // this fill's share of the store's temp bytes
-    private boolean tempDeleted;
 
     InFlightFill(final String key, final FillHost host, final long createdMillis) {
         this.key = key;
@@ -100,7 +88,7 @@ final class InFlightFill {
     /** Under the lock: wakes the blocked threads, and marks the callback waiters to be checked at unlock. */
     private void signal() {
         changed.signalAll();
-        wakePending = true;
+        wakeups.markPending();
     }
 
     /**
@@ -108,53 +96,14 @@ final class InFlightFill {
      * waiters that may go on, then runs them with the lock released.
      */
     private void unlock() {
-        List<Runnable> ready = null;
-        if (wakePending && lock.getHoldCount() == 1) {
-            wakePending = false;
-            ready = takeReady();
-        }
+        final List<Runnable> ready = lock.getHoldCount() == 1
+                ? wakeups.takeReady(state != State.NEW, this::readiness) : null;
         lock.unlock();
-        if (ready != null) {
-            for (final Runnable callback : ready) {
-                runCallback(callback);
-            }
-        }
-    }
-
-    /** Under the lock: removes and returns the callbacks of the waiters that may go on now. */
-    private List<Runnable> takeReady() {
-        List<Runnable> ready = null;
-        if (state != State.NEW && !begunWaiters.isEmpty()) {
-            ready = new ArrayList<>(begunWaiters);
-            begunWaiters.clear();
-        }
-        for (final Iterator<FillBodyReader> it = waiting.iterator(); it.hasNext();) {
-            final FillBodyReader r = it.next();
-            if (r.isClosed() || readiness(r.waitPosition()) != 0) {
-                it.remove();
-                if (ready == null) {
-                    ready = new ArrayList<>();
-                }
-                ready.add(r.takeCallback());
-            }
-        }
-        return ready;
-    }
-
-    private static void runCallback(final Runnable callback) {
-        if (callback == null) {
-            return;
-        }
-        try {
-            callback.run();
-        } catch (final RuntimeException | LinkageError e) {
-            // a waiter's own failure is its own: the download goes on for everyone else
-            LOG.warn("A reader's wake-up failed: {}", e.toString());
-        }
+        FillWakeups.run(ready);
     }
 
     long bytesOnDisk() {
-        return bytesOnDisk;
+        return extent.onDisk();
     }
 
     EntryMeta meta() {
@@ -178,7 +127,8 @@ final class InFlightFill {
                     return meta;
                 case COMMITTING:
                 case COMMITTED:
-                    return meta.length() == verifiedLength ? meta : meta.withLength(verifiedLength);
+                    final long verified = extent.verifiedLength();
+                    return meta.length() == verified ? meta : meta.withLength(verified);
                 default:
                     return null;
             }
@@ -219,11 +169,10 @@ final class InFlightFill {
             if (state == State.NEW) {
                 meta = m;
                 onAbort = abortAction;
-                tempFile = host.newTempFile(key);
+                temp = new FillTempFile(host, key);
                 try {
                     // created before BEGUN is visible, so a reader opened right after begin finds the file
-                    out = host.openSink(tempFile);
-                    readPath = tempFile;
+                    out = temp.open();
                 } catch (final IOException e) {
                     openFailure = e; // no disk for this fill: its readers get the whole body through memory
                 }
@@ -334,13 +283,13 @@ final class InFlightFill {
         lock.lock();
         try {
             if (state == State.NEW) {
-                begunWaiters.add(callback);
+                wakeups.awaitBegin(callback);
                 return;
             }
         } finally {
             unlock();
         }
-        runCallback(callback);
+        FillWakeups.run(callback);
     }
 
     /** Whether the fill left NEW by beginning (whatever came after), not by being abandoned. */
@@ -436,13 +385,14 @@ final class InFlightFill {
                 case FAILED:
                     throw new IOException("Fill of " + key + " failed: " + failure.getMessage(), failure);
                 default:
-                    if (window != null && window.start() > diskEnd) {
+                    if (extent.lostStart()) {
                         throw new IOException("Fill of " + key + " stopped writing to disk and no longer holds"
-                                + " the bytes from " + diskEnd);
+                                + " the bytes from " + extent.diskEnd());
                     }
                     // opened under the lock so the commit's rename cannot slip between choosing and opening;
                     // none when nothing of the body is on disk
-                    final FileChannel channel = readPath == null || diskEnd == 0 ? null
+                    final Path readPath = temp.readPath();
+                    final FileChannel channel = readPath == null || extent.diskEnd() == 0 ? null
                             : FileChannel.open(readPath, StandardOpenOption.READ);
                     reader = new FillBodyReader(this, channel);
                     readers.opened(reader, leader);
@@ -510,13 +460,13 @@ final class InFlightFill {
             }
             if (!reader.isClosed() && readiness(position) == 0) {
                 reader.waitFor(position, callback);
-                waiting.add(reader);
+                wakeups.awaitBytes(reader);
                 return;
             }
         } finally {
             unlock();
         }
-        runCallback(callback);
+        FillWakeups.run(callback);
     }
 
     /** Under the lock: the readable limit (above position), -1 at the end, 0 to wait; throws when failed. */
@@ -536,7 +486,7 @@ final class InFlightFill {
         if (s == State.FAILED) {
             return 1;
         }
-        final long limit = readableLimit(s);
+        final long limit = extent.readableLimit(s, meta.length());
         if (position < limit) {
             return limit;
         }
@@ -546,31 +496,16 @@ final class InFlightFill {
         return 0;
     }
 
-    private long readableLimit(final State s) {
-        if (s == State.COMMITTED || s == State.COMMITTING) {
-            return verifiedLength;
-        }
-        if (s == State.RELAYED) {
-            return relayedLength;
-        }
-        final long received = window != null ? window.end() : bytesOnDisk;
-        final long length = meta.length();
-        return Math.max(0, length >= 0 ? Math.min(received, length - 1) : received - 1);
-    }
-
     /** Where the bytes on disk end: positions from here on are read from memory. MAX_VALUE while writing. */
     long diskEnd() {
-        return diskEnd;
+        return extent.diskEnd();
     }
 
     /** Copies bytes the disk did not get; {@code position} is readable (below the limit of awaitReadable). */
     int readWindow(final long position, final byte[] buffer, final int offset, final int length) throws IOException {
         lock.lock();
         try {
-            if (window == null || position < window.start()) {
-                throw new IOException("Fill of " + key + ": the bytes at " + position + " are no longer held");
-            }
-            return window.copy(position, buffer, offset, length);
+            return extent.copy(position, buffer, offset, length, key);
         } finally {
             unlock();
         }
@@ -582,7 +517,7 @@ final class InFlightFill {
         lock.lock();
         try {
             readers.closed(reader);
-            waiting.remove(reader);
+            wakeups.forget(reader);
             abort = nobodyLeft();
             deleteTemp = drained();
             signal(); // a thread of this reader may be waiting, and so may the writer for room
@@ -591,7 +526,7 @@ final class InFlightFill {
         }
         host.unpin(key);
         if (abort && fail(new IOException("Every reader left before the download finished"), false)) {
-            LOG.debug("Fill of {} aborted: every reader left after {} bytes", key, bytesOnDisk);
+            LOG.debug("Fill of {} aborted: every reader left after {} bytes", key, extent.onDisk());
         }
         if (deleteTemp) {
             deleteTemp();
@@ -630,9 +565,8 @@ final class InFlightFill {
     void published(final long total) {
         lock.lock();
         try {
-            bytesOnDisk = total;
-            host.tempBytes(total - countedTempBytes);
-            countedTempBytes = total;
+            extent.grew(total);
+            temp.grew(total);
             signal();
         } finally {
             unlock();
@@ -665,8 +599,7 @@ final class InFlightFill {
 
     private void startRelaying(final long onDisk) {
         state = State.RELAYING;
-        diskEnd = onDisk;
-        window = new RelayWindow(onDisk, host.relayWindowBytes(), host.relayBudget());
+        extent.stopDisk(onDisk, new RelayWindow(onDisk, host.relayWindowBytes(), host.relayBudget()));
     }
 
     /**
@@ -680,11 +613,12 @@ final class InFlightFill {
         String abandonedBecause = null;
         lock.lock();
         try {
+            final RelayWindow window = extent.window();
             while (state == State.RELAYING) {
                 if (offset == length) {
                     return true;
                 }
-                final long floor = readers.floor(diskEnd);
+                final long floor = readers.floor(extent.diskEnd());
                 if (floor < 0 && window.room() < length - offset) {
                     abandonedBecause = "Every reader left before the download finished";
                     break;
@@ -700,7 +634,7 @@ final class InFlightFill {
                     signal();
                     continue;
                 }
-                if (wakePending) {
+                if (wakeups.isPending()) {
                     unlock(); // the readers waiting by callback must read before the window has room
                     lock.lock();
                     continue;
@@ -731,7 +665,7 @@ final class InFlightFill {
             if (state != State.RELAYING) {
                 return;
             }
-            relayedLength = total;
+            extent.relayed(total);
             state = State.RELAYED;
             signal();
         } finally {
@@ -752,7 +686,7 @@ final class InFlightFill {
             if (state != State.BEGUN) {
                 return false;
             }
-            verifiedLength = total;
+            extent.verified(total);
             state = State.COMMITTING;
             signal();
             return true;
@@ -779,8 +713,7 @@ final class InFlightFill {
     void moveInto(final Path dataFile) throws IOException {
         lock.lock();
         try {
-            Files.move(tempFile, dataFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            readPath = dataFile;
+            temp.moveInto(dataFile);
         } finally {
             unlock();
         }
@@ -790,8 +723,7 @@ final class InFlightFill {
         lock.lock();
         try {
             meta = finalMeta;
-            bytesOnDisk = finalMeta.length();
-            verifiedLength = finalMeta.length();
+            extent.committed(finalMeta.length());
             state = State.COMMITTED;
             readers.releaseLeaderSlot();
             signal();
@@ -805,8 +737,7 @@ final class InFlightFill {
     void movedIntoIndex() {
         lock.lock();
         try {
-            host.tempBytes(-countedTempBytes);
-            countedTempBytes = 0;
+            temp.becameEntry();
         } finally {
             unlock();
         }
@@ -822,9 +753,7 @@ final class InFlightFill {
             if (state != State.COMMITTING) {
                 return;
             }
-            diskEnd = total;
-            window = new RelayWindow(total, 0);
-            relayedLength = total;
+            extent.wholeOnDiskOnly(total);
             state = State.RELAYED;
             signal();
         } finally {
@@ -849,9 +778,7 @@ final class InFlightFill {
             }
             failure = cause;
             state = State.FAILED;
-            if (window != null) {
-                window.close(); // no read succeeds after a failure: its bytes go back to the budget
-            }
+            extent.closeWindow(); // no read succeeds after a failure: its bytes go back to the budget
             readers.releaseLeaderSlot();
             releaseLeaderPin(); // a failed fill is no entry to keep
             deleteTemp = drained();
@@ -893,7 +820,7 @@ final class InFlightFill {
         final boolean deleteTemp;
         lock.lock();
         try {
-            if (tempDeleted || state == State.COMMITTED || state == State.ABANDONED) {
+            if (state == State.COMMITTED || state == State.ABANDONED || temp != null && temp.isDeleted()) {
                 return true; // renamed into place, or never created
             }
             if (state != State.FAILED && state != State.RELAYED || !writerDone || readers.holdsLive()) {
@@ -919,7 +846,6 @@ final class InFlightFill {
         }
     }
 
-    /** Whether nobody can read the temp file any more (under lock). */
     /**
      * Under the lock: the download is running and nobody reads it nor will: no reader, and neither a fill to finish
      * for the cache (always-finish, or asked to run to its end) nor a relay with readers still promised.
@@ -929,6 +855,7 @@ final class InFlightFill {
                 || state == State.RELAYING && !readers.holdsLive());
     }
 
+    /** Under the lock: whether nobody can read the temp file any more. */
     private boolean drained() {
         return readers.count() == 0 && writerDone
                 && (state == State.FAILED || state == State.RELAYED && !readers.holdsLive());
@@ -939,29 +866,19 @@ final class InFlightFill {
     }
 
     private void deleteTemp() {
-        final long counted;
+        final long claimed;
         lock.lock();
         try {
-            if (tempDeleted) {
-                return;
+            claimed = temp.claimDeletion();
+            if (claimed >= 0) {
+                extent.closeWindow(); // nobody reads this fill any more
             }
-            tempDeleted = true;
-            if (window != null) {
-                window.close(); // nobody reads this fill any more
-            }
-            counted = countedTempBytes;
-            countedTempBytes = 0;
         } finally {
             unlock();
         }
-        if (tempFile != null) {
-            try {
-                Files.deleteIfExists(tempFile); // gone already if it was renamed into place
-            } catch (final IOException e) {
-                LOG.debug("Cannot delete temp file {}: {}", tempFile, e.toString());
-            }
+        if (claimed >= 0) {
+            temp.delete(claimed);
         }
-        host.tempBytes(-counted);
     }
 
     // ---- for tests
@@ -974,7 +891,7 @@ final class InFlightFill {
     long relayBufferedBytes() {
         lock.lock();
         try {
-            return window == null ? 0 : window.buffered();
+            return extent.buffered();
         } finally {
             unlock();
         }
@@ -1020,8 +937,7 @@ final class InFlightFill {
                 case FAILED -> "failed";
                 case ABANDONED -> "abandoned";
             };
-            final long received = s == State.RELAYED ? relayedLength : window != null ? window.end() : bytesOnDisk;
-            return new FillProgress(key, phase, received, meta == null ? -1 : meta.length(), readers.openCount(),
+            return new FillProgress(key, phase, extent.received(s), meta == null ? -1 : meta.length(), readers.openCount(),
                     startedAtMillis);
         } finally {
             unlock();
@@ -1035,6 +951,6 @@ final class InFlightFill {
 
     @Override
     public String toString() {
-        return "InFlightFill[" + key + ", " + state + ", " + bytesOnDisk + " bytes]";
+        return "InFlightFill[" + key + ", " + state + ", " + extent.onDisk() + " bytes]";
     }
 }
