@@ -56,6 +56,7 @@ public final class ConfigPrecedenceIT {
     private Path work;
     private Path storage;
     private int port;
+    private int filePort; // the port proxy_info.yml names
     private TestOrigin origin;
     private Framework framework;
 
@@ -64,6 +65,7 @@ public final class ConfigPrecedenceIT {
         work = Files.createTempDirectory("ota-proxy-precedence-");
         storage = work.resolve("felix");
         port = freePort();
+        filePort = port;
         origin = TestOrigin.start();
         writeYaml("");
     }
@@ -121,6 +123,30 @@ public final class ConfigPrecedenceIT {
         // and the file's next edit of it applies
         writeYaml("log_level: info\nallowed_upstreams: [127.0.0.1, 10.1.1.1]\n");
         awaitAllowedUpstreams("127.0.0.1", "10.1.1.1");
+    }
+
+    @Test
+    public void theProxysListenPortSetInAConsoleMovesItsListener() throws Exception {
+        origin.put("/f", new byte[] {1, 2, 3});
+        startFramework();
+        assertEquals(200, getUntil(r -> r.status == 200).status);
+        final int before = port;
+        port = freePort();
+        consoleEdit("io.otaproxy.proxy", "listen.port", port);
+        awaitProperty("org.apache.felix.http~otaproxy", "org.osgi.service.http.port", port);
+        awaitProxy();
+        assertEquals(200, getUntil(r -> r.status == 200).status);
+        try {
+            RawHttpClient.get(before, origin.url("/f"));
+            throw new AssertionError("the old port " + before + " still answers");
+        } catch (final IOException expected) {
+            // nothing listens there any more
+        }
+        // an unrelated edit of the file leaves the listener where the console put it
+        writeYaml("log_level: debug\n"); // the file still names the old port
+        awaitProperty("io.otaproxy.logging", "log.level", "debug");
+        assertEquals(port, properties("org.apache.felix.http~otaproxy").get("org.osgi.service.http.port"));
+        assertEquals(200, RawHttpClient.get(port, origin.url("/f")).status);
     }
 
     private void awaitAllowedUpstreams(final String... expected) throws Exception {
@@ -289,7 +315,7 @@ public final class ConfigPrecedenceIT {
 
     private void writeYaml(final String extra) throws IOException {
         final String yaml = "local_ota_proxy_listen_addr: 127.0.0.1\n"
-                + "local_ota_proxy_listen_port: " + port + "\n"
+                + "local_ota_proxy_listen_port: " + filePort + "\n"
                 + "cache_dir: " + work.resolve("cache") + "\n"
                 + "admin_listen_port: 0\n" + extra;
         final Path tmp = work.resolve("proxy_info.yml.tmp");

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Dictionary;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -81,7 +82,7 @@ final class ConfigurationPublisher {
         if (listener != null) {
             final Configuration http = configAdmin.getFactoryConfiguration(ConfigKeys.HTTP_FACTORY_PID,
                     ConfigKeys.HTTP_CONFIG_NAME, ANY_LOCATION);
-            if (apply(http, HTTP_LISTENER_PID, listener, first)) {
+            if (apply(http, HTTP_LISTENER_PID, listeningWhereTheProxySays(listener), first)) {
                 changed++;
             }
         } else if (deleteListener(HTTP_LISTENER_PID,
@@ -109,6 +110,52 @@ final class ConfigurationPublisher {
     }
 
     /**
+     * The proxy's listener with the host and port the proxy's own configuration holds now, whoever wrote them (the
+     * file, or a console): {@code listen.addr} and {@code listen.port} of {@code io.otaproxy.proxy} are the one place
+     * the listener is set, and this bridge carries them to Felix HTTP's factory configuration, where they are never
+     * kept against it. Values the proxy refuses too (no address, a port outside 1..65535) move nothing: the
+     * listener keeps the address it has.
+     */
+    private Map<String, Object> listeningWhereTheProxySays(final Map<String, Object> listener) throws IOException {
+        final Dictionary<String, Object> proxy = configAdmin.getConfiguration(ConfigKeys.PROXY_PID, ANY_LOCATION)
+                .getProperties();
+        if (proxy == null) {
+            return listener;
+        }
+        final Object addr = proxy.get(ConfigKeys.PROXY_LISTEN_ADDR);
+        final Integer port = port(proxy.get(ConfigKeys.PROXY_LISTEN_PORT));
+        final Map<String, Object> following = new LinkedHashMap<>(listener);
+        if (addr instanceof String a && !a.isBlank() && port != null) {
+            following.put(ConfigKeys.HTTP_HOST, a.trim());
+            following.put(ConfigKeys.HTTP_PORT, port);
+        } else {
+            following.remove(ConfigKeys.HTTP_HOST);
+            following.remove(ConfigKeys.HTTP_PORT);
+            LOG.warn("{}: {} = {}, {} = {} is no address to listen on; the listener stays where it is",
+                    ConfigKeys.PROXY_PID, ConfigKeys.PROXY_LISTEN_ADDR, show(addr), ConfigKeys.PROXY_LISTEN_PORT,
+                    show(proxy.get(ConfigKeys.PROXY_LISTEN_PORT)));
+        }
+        return following;
+    }
+
+    /** A port from 1 to 65535 as ConfigAdmin may hold it (a number, or the text a {@code .cfg} file gives), or null. */
+    private static Integer port(final Object value) {
+        final long port;
+        if (value instanceof Number n) {
+            port = n.longValue();
+        } else if (value instanceof String text) {
+            try {
+                port = Long.parseLong(text.trim());
+            } catch (final NumberFormatException e) {
+                return null;
+            }
+        } else {
+            return null;
+        }
+        return port >= 1 && port <= 65_535 ? (int) port : null;
+    }
+
+    /**
      * Writes the properties of {@code wanted} that are missing or still the file's, keeping everything else the
      * configuration holds; logs which keys changed unless this is the first publish, and which were kept.
      */
@@ -130,7 +177,7 @@ final class ConfigurationPublisher {
             final Object now = current == null ? null : current.get(key);
             if (Objects.deepEquals(now, entry.getValue())) {
                 written.written(pid, key, now); // the same value, whoever wrote it: the file's from now on
-            } else if (now == null || written.isWritten(pid, key, now)) {
+            } else if (now == null || written.isWritten(pid, key, now) || isListenerAddress(pid, key)) {
                 next.put(key, entry.getValue());
                 written.written(pid, key, entry.getValue());
                 changes.add(key + " " + show(now) + " → " + show(entry.getValue()));
@@ -157,6 +204,11 @@ final class ConfigurationPublisher {
                     String.join(", ", changes));
         }
         return true;
+    }
+
+    /** Whether {@code key} is the proxy listener's host or port, which always follow the proxy's configuration. */
+    private static boolean isListenerAddress(final String pid, final String key) {
+        return pid.equals(HTTP_LISTENER_PID) && (key.equals(ConfigKeys.HTTP_HOST) || key.equals(ConfigKeys.HTTP_PORT));
     }
 
     /** Deletes a listener's configuration if there is one, so that no port is open while it is disabled. */

@@ -210,4 +210,42 @@ public final class ConfigurationPublisherTest {
         assertEquals("the file installer's link stays", "file:/etc/io.otaproxy.logging.cfg",
                 after.get("felix.fileinstall.filename"));
     }
+
+    @Test
+    public void theListenerFollowsTheProxysListenAddressWhoeverSetIt() throws Exception {
+        publisher.publish(parse(""));
+        // a console edit of the proxy's configuration, then the bridge's next publish (its listener asks for one)
+        final Dictionary<String, Object> proxy = configAdmin.properties("io.otaproxy.proxy");
+        proxy.put("listen.addr", "127.0.0.1");
+        proxy.put("listen.port", "9300"); // as a .cfg file gives it: text
+        configAdmin.getConfiguration("io.otaproxy.proxy", "?").update(proxy);
+        assertEquals(1, publisher.publish(parse("")));
+        assertEquals("127.0.0.1", configAdmin.properties(HTTP_PID).get("org.apache.felix.http.host"));
+        assertEquals(9300, configAdmin.properties(HTTP_PID).get("org.osgi.service.http.port"));
+        assertEquals("the console's value is kept in the proxy's configuration", "9300",
+                configAdmin.properties("io.otaproxy.proxy").get("listen.port"));
+    }
+
+    @Test
+    public void theListenersPortSetOnItsOwnGoesBackToTheProxys() throws Exception {
+        publisher.publish(parse("local_ota_proxy_listen_port: 9000\n"));
+        final Dictionary<String, Object> http = configAdmin.properties(HTTP_PID);
+        http.put("org.osgi.service.http.port", 9555);
+        http.put("org.apache.felix.http.jetty.threadpool.max", 64); // another key set there is kept
+        configAdmin.getFactoryConfiguration("org.apache.felix.http", "otaproxy", "?").update(http);
+        assertEquals(1, publisher.publish(parse("local_ota_proxy_listen_port: 9000\n")));
+        assertEquals(9000, configAdmin.properties(HTTP_PID).get("org.osgi.service.http.port"));
+        assertEquals(64, configAdmin.properties(HTTP_PID).get("org.apache.felix.http.jetty.threadpool.max"));
+    }
+
+    @Test
+    public void aPortTheProxyWouldRefuseMovesNoListener() throws Exception {
+        publisher.publish(parse("local_ota_proxy_listen_port: 9000\n"));
+        final Dictionary<String, Object> proxy = configAdmin.properties("io.otaproxy.proxy");
+        proxy.put("listen.port", 70_000);
+        configAdmin.getConfiguration("io.otaproxy.proxy", "?").update(proxy);
+        assertEquals(0, publisher.publish(parse("local_ota_proxy_listen_port: 9000\n")));
+        assertEquals(9000, configAdmin.properties(HTTP_PID).get("org.osgi.service.http.port"));
+        assertEquals(1, configAdmin.updates(HTTP_PID));
+    }
 }
