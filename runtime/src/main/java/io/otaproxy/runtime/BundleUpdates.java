@@ -21,6 +21,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
+import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
@@ -30,7 +31,8 @@ import org.osgi.framework.wiring.FrameworkWiring;
  * the set must be healthy again; then the jar moves to {@code deploy/applied} and is kept as the bundle's current
  * version. If not, the previous version is put back the same way, the failure is logged at ERROR, and the jar moves
  * to {@code deploy/failed} with the reason beside it. The cache is never touched: a bundle's stop leaves it
- * consistent on disk, and the new or restored bundle opens it again.
+ * consistent on disk, and the new or restored bundle opens it again. A deployment package ({@code *.dp}) dropped
+ * there is installed through Deployment Admin behind the same gate, only when signed (see {@link #applyPackage}).
  */
 final class BundleUpdates {
 
@@ -45,6 +47,7 @@ final class BundleUpdates {
     private final Path applied;
     private final Path failed;
     private final Path current;
+    private final DeploymentPackages packages;
     private final Map<Path, Long> pending = new HashMap<>();
     private final Thread thread;
     private volatile boolean stopped;
@@ -63,6 +66,7 @@ final class BundleUpdates {
         this.applied = deploy.resolve("applied");
         this.failed = deploy.resolve("failed");
         this.current = currentVersions(dataDir);
+        this.packages = new DeploymentPackages(context, dataDir);
         for (final Path dir : List.of(deploy, applied, failed, current)) {
             Files.createDirectories(dir);
         }
@@ -76,6 +80,7 @@ final class BundleUpdates {
     }
 
     void start() {
+        logSet();
         thread.start();
         if (signers != null) {
             log("INFO", "applying bundle updates dropped into " + deploy + " when signed by one of "
@@ -112,7 +117,7 @@ final class BundleUpdates {
     /** Applies each jar whose size has not changed since the last look (a copy in progress is left alone). */
     void scan() throws IOException, InterruptedException {
         final Map<Path, Long> seen = new HashMap<>();
-        try (DirectoryStream<Path> jars = Files.newDirectoryStream(deploy, "*.jar")) {
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(deploy, "*.{jar,dp}")) {
             for (final Path jar : jars) {
                 if (Files.isRegularFile(jar)) {
                     seen.put(jar, Files.size(jar));
@@ -136,6 +141,14 @@ final class BundleUpdates {
 
     /** Applies one jar: the update, the health gate, and the rollback when the gate does not open. */
     void apply(final Path jar) throws IOException, InterruptedException {
+        if (jar.getFileName().toString().endsWith(".dp")) {
+            try {
+                applyPackage(jar);
+            } finally {
+                logSet();
+            }
+            return;
+        }
         final String unsigned = signers == null ? null : signers.refusal(jar);
         if (unsigned != null) {
             reject(jar, "not accepted: " + unsigned);
@@ -146,6 +159,10 @@ final class BundleUpdates {
         if (target == null) {
             reject(jar, name == null ? "not an OSGi bundle (no Bundle-SymbolicName)"
                     : "no installed bundle " + name + " to update (only bundles of the set are updated)");
+            return;
+        }
+        if (target.getLocation().startsWith(DeploymentPackages.LOCATION)) {
+            reject(jar, name + " belongs to an installed deployment package: deliver a fix-pack of that package");
             return;
         }
         final String from = target.getVersion().toString();
@@ -186,6 +203,134 @@ final class BundleUpdates {
         reject(jar, problem);
     }
 
+    /** A bundle of the set that a package replaces: what it takes to install it again as it was. */
+    private record Previous(String location, int startLevel, byte[] bytes) {
+    }
+
+    /**
+     * Installs a deployment package through Deployment Admin, behind the same gate. Only a package wholly signed by a
+     * trusted signer is installed. The first package takes over the bundles of the set it carries (they are
+     * uninstalled, and Deployment Admin installs its own); when the gate does not open, the packages kept from before
+     * are installed again, or, if there were none, the package is uninstalled and the bundles it took over come back.
+     */
+    void applyPackage(final Path dp) throws IOException, InterruptedException {
+        if (signers == null) {
+            reject(dp, "deployment packages are installed only when signed: start ota-proxy with --update-signers");
+            return;
+        }
+        final String unsigned = signers.refusal(dp);
+        if (unsigned != null) {
+            reject(dp, "not accepted: " + unsigned);
+            return;
+        }
+        final DeploymentPackages.Header header = DeploymentPackages.header(dp);
+        if (header == null) {
+            reject(dp, "not a deployment package (no DeploymentPackage-SymbolicName)");
+            return;
+        }
+        if (!packages.available()) {
+            reject(dp, "no Deployment Admin service in the framework");
+            return;
+        }
+        final String label = header.name() + " " + header.version();
+        final String from;
+        try {
+            from = packages.installedVersion(header.name());
+        } catch (final Exception e) {
+            reject(dp, "Deployment Admin cannot be asked for " + header.name() + ": " + e);
+            return;
+        }
+        if (header.fixPack() && from == null) {
+            reject(dp, "a fix-pack of " + header.name() + ", which is not installed");
+            return;
+        }
+        final List<Path> before = packages.chain(header.name());
+        if (from != null && before.isEmpty()) {
+            reject(dp, header.name() + " " + from + " is installed, but no copy of it is kept in "
+                    + DeploymentPackages.kept(deploy.getParent()) + " to roll back to");
+            return;
+        }
+        final Set<String> expected = gate.services();
+        final Map<String, Previous> takenOver = new java.util.LinkedHashMap<>();
+        log("INFO", "installing deployment package " + label + " from " + dp.getFileName()
+                + (from == null ? "" : " over " + header.name() + " " + from));
+        boolean installed = false;
+        String problem;
+        try {
+            for (final String name : header.carried()) {
+                final Bundle bundle = installed(name);
+                if (bundle != null && !bundle.getLocation().startsWith(DeploymentPackages.LOCATION)) {
+                    takenOver.put(name, new Previous(bundle.getLocation(),
+                            bundle.adapt(BundleStartLevel.class).getStartLevel(), currentBytes(bundle)));
+                    bundle.uninstall();
+                }
+            }
+            if (!takenOver.isEmpty()) {
+                refresh(null);
+            }
+            packages.install(dp);
+            installed = true;
+            problem = startAll();
+            if (problem == null) {
+                problem = gate.await(expected, HEALTH_MILLIS);
+            }
+        } catch (final Exception e) {
+            problem = (installed ? "" : "Deployment Admin refused it: ") + e.getMessage();
+        }
+        if (problem == null) {
+            packages.keep(dp, header);
+            for (final String name : takenOver.keySet()) {
+                Files.deleteIfExists(current.resolve(name + ".jar")); // the package's copy is the current one now
+            }
+            Files.move(dp, applied.resolve(dp.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            log("INFO", "deployment package applied: " + label + (from == null ? "" : " (was " + from + ")"));
+            return;
+        }
+        log("ERROR", "deployment package " + label + " failed (" + problem + "); rolling back to "
+                + (before.isEmpty() ? "the bundles it replaced" : header.name() + " " + from));
+        String after;
+        try {
+            if (installed && !before.isEmpty()) {
+                for (final Path kept : before) {
+                    packages.install(kept);
+                }
+            } else if (installed) {
+                packages.uninstall(header.name());
+            }
+            for (final Previous previous : takenOver.values()) {
+                final Bundle bundle = context.installBundle(previous.location(),
+                        new java.io.ByteArrayInputStream(previous.bytes()));
+                bundle.adapt(BundleStartLevel.class).setStartLevel(previous.startLevel());
+            }
+            refresh(null);
+            after = startAll();
+            if (after == null) {
+                after = gate.await(expected, HEALTH_MILLIS);
+            }
+        } catch (final Exception e) {
+            after = "the rollback failed: " + e;
+        }
+        if (after == null) {
+            log("INFO", "rolled back: the bundle set before " + label + " serves again");
+        } else {
+            log("ERROR", "rollback from " + label + " is not healthy either: " + after);
+        }
+        reject(dp, problem);
+    }
+
+    /** One line naming ota-proxy's bundles, their versions and which a package installed: at start, after a package. */
+    private void logSet() {
+        final List<String> set = new ArrayList<>();
+        for (final Bundle bundle : context.getBundles()) {
+            final String name = bundle.getSymbolicName();
+            if (name != null && name.startsWith("io.otaproxy.")) {
+                set.add(name + " " + bundle.getVersion() + (bundle.getLocation().startsWith(
+                        DeploymentPackages.LOCATION) ? " (package)" : ""));
+            }
+        }
+        log("INFO", "bundle set: " + String.join(", ", set));
+    }
+
     /**
      * Updates the bundle, refreshes what wired to it, and starts whatever that left stopped.
      *
@@ -193,12 +338,22 @@ final class BundleUpdates {
      */
     private String replace(final Bundle target, final InputStream in) throws BundleException, InterruptedException {
         target.update(in);
+        refresh(List.of(target));
+        return startAll();
+    }
+
+    /** Refreshes the bundles (null: every bundle that needs it) and what wired to them, and waits for the end. */
+    private void refresh(final List<Bundle> bundles) throws BundleException, InterruptedException {
         final CountDownLatch refreshed = new CountDownLatch(1);
         context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkWiring.class)
-                .refreshBundles(List.of(target), event -> refreshed.countDown());
+                .refreshBundles(bundles, event -> refreshed.countDown());
         if (!refreshed.await(REFRESH_MILLIS, TimeUnit.MILLISECONDS)) {
-            throw new BundleException("the refresh after updating " + target.getSymbolicName() + " did not end");
+            throw new BundleException("the refresh of the updated bundles did not end");
         }
+    }
+
+    /** Starts every bundle left stopped: null, or those that cannot start (no wait will help them). */
+    private String startAll() {
         final List<String> cannotStart = new ArrayList<>();
         for (final Bundle bundle : context.getBundles()) {
             if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null && bundle.getState() != Bundle.ACTIVE

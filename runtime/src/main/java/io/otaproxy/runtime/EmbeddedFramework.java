@@ -91,6 +91,7 @@ final class EmbeddedFramework {
         if (!restore) {
             if (dataDir != null) {
                 deleteTree(BundleUpdates.currentVersions(dataDir)); // updates of another bundle set
+                deleteTree(DeploymentPackages.kept(dataDir));
             }
             for (final String jar : embeddedBundles()) {
                 try (InputStream in = openEmbedded(jar)) {
@@ -136,11 +137,17 @@ final class EmbeddedFramework {
         return channel;
     }
 
-    /** Names the bundles running in a version other than the one embedded in the jar (updates applied earlier). */
+    /**
+     * Names the bundles running in a version other than the one embedded in the jar: updates applied earlier, and the
+     * bundles of installed deployment packages.
+     */
     private static void reportUpdated(final List<Bundle> installed, final Path dataDir) {
         final List<String> updated = new ArrayList<>();
         for (final Bundle bundle : installed) {
-            if (Files.isRegularFile(BundleUpdates.currentVersions(dataDir).resolve(bundle.getSymbolicName() + ".jar"))) {
+            if (bundle.getLocation().startsWith(DeploymentPackages.LOCATION)) {
+                updated.add(bundle.getSymbolicName() + " " + bundle.getVersion() + " (package)");
+            } else if (Files.isRegularFile(BundleUpdates.currentVersions(dataDir).resolve(bundle.getSymbolicName()
+                    + ".jar"))) {
                 updated.add(bundle.getSymbolicName() + " " + bundle.getVersion());
             }
         }

@@ -158,14 +158,14 @@ public class BundleUpdateE2EIT {
         assertEquals(400, RawHttpClient.get(port, "http://127.0.0.1:" + port + "/").status);
     }
 
-    private static void keytool(final Path dir, final String... args) throws Exception {
+    static void keytool(final Path dir, final String... args) throws Exception {
         final List<String> command = new ArrayList<>(List.of(jdkTool("keytool")));
         command.addAll(List.of(args));
         command.addAll(List.of("-storepass", "changeit", "-keypass", "changeit", "-noprompt"));
         run(dir, command);
     }
 
-    private static void jarsigner(final Path dir, final String keystore, final String alias, final Path jar,
+    static void jarsigner(final Path dir, final String keystore, final String alias, final Path jar,
             final Path signed) throws Exception {
         run(dir, List.of(jdkTool("jarsigner"), "-keystore", keystore, "-storepass", "changeit", "-signedjar",
                 signed.toString(), jar.toString(), alias));
@@ -175,7 +175,7 @@ public class BundleUpdateE2EIT {
         return Path.of(System.getProperty("java.home"), "bin", name).toString();
     }
 
-    private static void run(final Path dir, final List<String> command) throws Exception {
+    static void run(final Path dir, final List<String> command) throws Exception {
         final Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
         final String output = new String(p.getInputStream().readAllBytes());
         assertTrue("timed out: " + command, p.waitFor(60, TimeUnit.SECONDS));
@@ -206,7 +206,7 @@ public class BundleUpdateE2EIT {
      * A bundle of the runnable jar with a new Bundle-Version and, when {@code exports} is given, every exported
      * package at that version: what a build of the next release would ship.
      */
-    private static byte[] embeddedBundle(final String prefix, final String version, final String exports)
+    static byte[] embeddedBundle(final String prefix, final String version, final String exports)
             throws IOException {
         try (JarFile runnable = new JarFile(System.getProperty("otaproxy.jar"))) {
             final JarEntry entry = runnable.stream().filter(e -> e.getName().startsWith("bundles/" + prefix))
@@ -234,7 +234,7 @@ public class BundleUpdateE2EIT {
     }
 
     /** Writes the jar beside its place and moves it in, as a delivery would: the watcher never sees half of it. */
-    private static void write(final byte[] jar, final Path target) throws IOException {
+    static void write(final byte[] jar, final Path target) throws IOException {
         final Path part = target.resolveSibling(target.getFileName() + ".part");
         try (OutputStream out = Files.newOutputStream(part)) {
             out.write(jar);
@@ -242,7 +242,7 @@ public class BundleUpdateE2EIT {
         Files.move(part, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private static void await(final String what, final BooleanSupplier condition) throws InterruptedException {
+    static void await(final String what, final BooleanSupplier condition) throws InterruptedException {
         final long deadline = System.currentTimeMillis() + 90_000;
         while (!condition.getAsBoolean()) {
             if (System.currentTimeMillis() > deadline) {
