@@ -23,6 +23,8 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.service.metatype.AttributeDefinition;
 import org.osgi.service.metatype.MetaTypeInformation;
 import org.osgi.service.metatype.MetaTypeService;
@@ -88,6 +90,37 @@ public class ConfigConsolesIT extends ProxyTestSupport {
                 Arrays.asList(attribute(describe("io.otaproxy.cache"), "eviction.policy").getOptionValues()));
         assertTrue("the disk monitor's directory is the cache store's alone", Arrays.stream(disk
                 .getAttributeDefinitions(ObjectClassDefinition.ALL)).noneMatch(ad -> ad.getID().equals("cache.dir")));
+    }
+
+    /**
+     * The face a console such as Kura's expects: each PID is the name of the component that consumes it, and its
+     * metatype lies in the component's bundle as {@code OSGI-INF/metatype/<pid>.xml}. The proxy's own listener is a
+     * factory configuration of Felix HTTP, which describes its factory PID itself.
+     */
+    @Test
+    public void eachPidIsTheNameOfItsComponentWithMetatypeNamedAfterIt() {
+        final ServiceReference<ServiceComponentRuntime> ref = context.getServiceReference(ServiceComponentRuntime.class);
+        assertNotNull("SCR runs", ref);
+        final ServiceComponentRuntime scr = context.getService(ref);
+        for (final String pid : PIDS) {
+            final ComponentDescriptionDTO component = scr.getComponentDescriptionDTOs().stream()
+                    .filter(d -> d.name.equals(pid)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no component is named " + pid));
+            assertTrue(pid, Arrays.asList(component.configurationPid).contains(pid));
+            final Bundle bundle = context.getBundle(component.bundle.id);
+            assertNotNull(pid + " metatype in " + bundle.getSymbolicName(),
+                    bundle.getEntry("OSGI-INF/metatype/" + pid + ".xml"));
+            assertEquals(pid, describe(pid).getID());
+        }
+        final MetaTypeService metaType = context.getService(context.getServiceReference(MetaTypeService.class));
+        final ObjectClassDefinition listener = Arrays.stream(context.getBundles())
+                .map(metaType::getMetaTypeInformation)
+                .filter(info -> info != null && Arrays.asList(info.getFactoryPids()).contains("org.apache.felix.http"))
+                .map(info -> info.getObjectClassDefinition("org.apache.felix.http", null)).findFirst()
+                .orElseThrow(() -> new AssertionError("nothing describes the listener's factory PID"));
+        assertNotNull("the listener's form has its port",
+                Arrays.stream(listener.getAttributeDefinitions(ObjectClassDefinition.ALL))
+                        .filter(ad -> ad.getID().equals("org.osgi.service.http.port")).findFirst().orElse(null));
     }
 
     /** A console's edit: read the configuration, change one property, write it back. */

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
  * Applies {@code log_level} (PID {@code io.otaproxy.logging}) to the running log backend, at start and on every
  * edit, so an operator can turn on DEBUG on a running gateway and back off without a restart.
  */
-@Component(service = {}, immediate = true, configurationPid = "io.otaproxy.logging",
-        configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Component(name = "io.otaproxy.logging", service = {}, immediate = true,
+        configurationPid = "io.otaproxy.logging", configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = LoggingConfig.class)
 public final class LogLevelComponent {
 

@@ -5,7 +5,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.osgi.service.metatype.annotations.Option;
 
 /** The log level (PID {@code io.otaproxy.logging}), written from proxy_info.yml's {@code log_level}. */
-@ObjectClassDefinition(name = "ota-proxy: logging", description = "The level of the proxy's log, applied live."
+@ObjectClassDefinition(id = "io.otaproxy.logging", name = "ota-proxy: logging", description = "The level of the proxy's log, applied live."
         + " Normally written from proxy_info.yml; a value set here wins over the file.")
 @interface LoggingConfig {
 

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * and the purge and evict actions, refused unless the configuration allows them. Every service is optional and
  * dynamic: the admin endpoint keeps answering while the proxy or the cache restarts.
  */
-@Component(service = Operations.class, configurationPid = "io.otaproxy.admin",
+@Component(name = "io.otaproxy.admin", service = Operations.class, configurationPid = "io.otaproxy.admin",
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = AdminConfig.class)
 public final class Operations {

@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * {@code eviction.policy} is used (see {@link PolicySelector}). A change of that name, or a policy bundle coming
  * or going, swaps the store's policy in place: the index is replayed into the new one, nothing restarts.
  */
-@Component(configurationPid = "io.otaproxy.cache", configurationPolicy = ConfigurationPolicy.REQUIRE,
+@Component(name = "io.otaproxy.cache", configurationPid = "io.otaproxy.cache", configurationPolicy = ConfigurationPolicy.REQUIRE,
         immediate = true, service = {})
 @Designate(ocd = CacheStoreConfig.class)
 public final class CacheStoreComponent {

@@ -5,7 +5,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.osgi.service.metatype.annotations.Option;
 
 /** Configuration of the cache store (PID {@code io.otaproxy.cache}), written by the configuration bundle. */
-@ObjectClassDefinition(name = "ota-proxy: cache store", description = "Where and whether downloads are cached."
+@ObjectClassDefinition(id = "io.otaproxy.cache", name = "ota-proxy: cache store", description = "Where and whether downloads are cached."
         + " The disk monitor watches the file system of this directory. Normally written from proxy_info.yml; a value"
         + " set here wins over the file. An invalid configuration is refused whole.")
 @interface CacheStoreConfig {

@@ -8,7 +8,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * ({@code cache.dir} of {@code io.otaproxy.cache}), read from there so that the two can never disagree.
  */
 // designated here: bnd designates only components with a single PID, and this one reads two
-@ObjectClassDefinition(pid = DiskSettingsCheck.PID, name = "ota-proxy: disk monitor",
+@ObjectClassDefinition(id = DiskSettingsCheck.PID, pid = DiskSettingsCheck.PID, name = "ota-proxy: disk monitor",
         description = "Watches the file system that holds the cache (the cache store's directory) against the soft"
                 + " and hard limits. Normally written from proxy_info.yml; a value set here wins over the file.")
 @interface DiskMonitorConfig {

@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * worth). While no store offers its size, the cache counts as 0 bytes: without a store nothing is written to the
  * cache and nothing could be evicted, so the cap has no one to act on it; the file system limits still apply.
  */
-@Component(service = DiskMonitor.class, configurationPid = {DiskSettingsCheck.CACHE_PID, DiskSettingsCheck.PID},
-        configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Component(name = DiskSettingsCheck.PID, service = DiskMonitor.class,
+        configurationPid = {DiskSettingsCheck.CACHE_PID, DiskSettingsCheck.PID}, configurationPolicy = ConfigurationPolicy.REQUIRE)
 public final class FileSystemDiskMonitor implements DiskMonitor {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileSystemDiskMonitor.class);

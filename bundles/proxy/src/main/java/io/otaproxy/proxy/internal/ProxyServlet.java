@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * ota-proxy's own HTTP server instance (the {@code otaproxy} factory configuration of the HTTP service), never on
  * the platform's web server, and only once configured, so no request is ever served with defaults.
  */
-@Component(service = Servlet.class, configurationPid = ProxyServlet.PID,
+@Component(name = ProxyServlet.PID, service = Servlet.class, configurationPid = ProxyServlet.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = ProxyServletConfig.class)
 @HttpWhiteboardServletPattern("/*")

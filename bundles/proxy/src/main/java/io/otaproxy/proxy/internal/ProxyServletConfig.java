@@ -4,7 +4,7 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** Configuration of the proxy servlet (PID {@code io.otaproxy.proxy}), written by the configuration bundle. */
-@ObjectClassDefinition(name = "ota-proxy: proxy servlet",
+@ObjectClassDefinition(id = "io.otaproxy.proxy", name = "ota-proxy: proxy servlet",
         description = "How ota-proxy reaches upstream servers and whom it serves. Normally written from"
                 + " proxy_info.yml; a value set here wins over the file. An invalid configuration is refused whole.")
 @interface ProxyServletConfig {
