@@ -32,10 +32,16 @@ final class CachingRelay {
     private static final Logger LOG = LoggerFactory.getLogger(CachingRelay.class);
 
     /**
-     * How far beyond the bytes of a download on disk a range may start and still be served from it (it waits for
-     * them); a range starting farther is fetched from upstream on its own (Squid's {@code range_offset_limit}).
+     * How long a range may wait for the download to reach its start and still be served from it; a range starting
+     * farther ahead is fetched from upstream on its own (Squid's {@code range_offset_limit}, in time rather than
+     * bytes). Waiting is what a join costs: from its start on, the range comes at the download's pace, which is what a
+     * connection of its own would get from an origin that paces each connection.
      */
-    static final long NEAR_BYTES = 1L << 20;
+    static final long NEAR_MILLIS = 100;
+    /** The least distance counted as near, whatever the pace: a few round trips' worth. */
+    static final long MIN_NEAR_BYTES = 64L << 10;
+    /** The most: beyond this a range is fetched on its own even from a very fast download. */
+    static final long MAX_NEAR_BYTES = 16L << 20;
 
     private final Relay relay;
     private final CacheStore store;
@@ -189,7 +195,7 @@ final class CachingRelay {
             // when every reader of the download has gone
             fill.runToEnd();
         }
-        if (begun != null && farAhead(request, begun, fill.bytesOnDisk(), control)) {
+        if (begun != null && farAhead(request, begun, fill.bytesOnDisk(), System.currentTimeMillis(), control)) {
             // the range starts far beyond the bytes on disk: fetched on its own at once, so a client that splits a
             // file among connections keeps its parallelism, while the download goes on for the cache
             LOG.debug("{}: range far ahead of the download of {}; fetching it on its own", target, key);
@@ -212,11 +218,12 @@ final class CachingRelay {
     }
 
     /**
-     * Whether the request's range starts more than {@link #NEAR_BYTES} beyond the bytes of the download on disk.
-     * Never for a content address: its bytes come only from the download that verifies them.
+     * Whether the request's range starts beyond what the download is expected to have on disk within
+     * {@link #NEAR_MILLIS} (see {@link #nearBytes}). Never for a content address: its bytes come only from the
+     * download that verifies them.
      */
     private static boolean farAhead(final HttpServletRequest request, final EntryMeta meta, final long onDisk,
-            final OtaCacheControl control) {
+            final long nowMillis, final OtaCacheControl control) {
         final String range = request.getHeader("Range");
         if (range == null || control.fileSha256() != null || meta.length() < 0
                 || !Conditionals.rangeApplies(request, meta.headers())) {
@@ -230,7 +237,23 @@ final class CachingRelay {
         for (final ByteRanges.Range r : ranges.ranges()) {
             first = Math.min(first, r.first());
         }
-        return first > onDisk + NEAR_BYTES;
+        return first > onDisk + nearBytes(onDisk, meta.receivedMillis(), nowMillis);
+    }
+
+    /**
+     * How many bytes beyond {@code onDisk} the download is expected to write within {@link #NEAR_MILLIS}, at its pace
+     * since its response arrived; within {@link #MIN_NEAR_BYTES} and {@link #MAX_NEAR_BYTES}. (The arrival time is
+     * upstream's {@code Age} earlier when an upper cache sent one: the pace then reads low, and more ranges are
+     * fetched on their own, which costs upstream bytes, never time.)
+     */
+    static long nearBytes(final long onDisk, final long receivedMillis, final long nowMillis) {
+        final long elapsed = nowMillis - receivedMillis;
+        if (receivedMillis <= 0 || elapsed <= 0) {
+            return MIN_NEAR_BYTES;
+        }
+        final double bytesPerMilli = (double) onDisk / elapsed;
+        final long near = (long) Math.min(MAX_NEAR_BYTES, bytesPerMilli * NEAR_MILLIS);
+        return Math.max(MIN_NEAR_BYTES, near);
     }
 
     /**

@@ -216,4 +216,18 @@ public class CachingRelayTest {
         assertEquals("went upstream (unreachable here) instead of serving the dropped entry", 502, out.status);
         assertTrue(fillCalls.contains("abandon")); // the failed upstream request gave the download up
     }
+
+    @Test
+    public void aRangeIsNearWhenTheDownloadReachesItWithinATenthOfASecondAtItsPace() {
+        // 4 MiB/s (an origin pacing each connection): 1 MiB after 250 ms; about 400 KiB come in the next 100 ms
+        final long near = CachingRelay.nearBytes(1L << 20, 10_000, 10_250);
+        assertEquals(419_430, near);
+        // 100 MB/s: 10 MB ahead is near, 20 MB is not (capped at 16 MiB)
+        assertEquals(10_000_000, CachingRelay.nearBytes(100_000_000, 10_000, 11_000));
+        assertEquals(CachingRelay.MAX_NEAR_BYTES, CachingRelay.nearBytes(1_000_000_000, 10_000, 11_000));
+        // just begun, or no arrival time: a few round trips' worth
+        assertEquals(CachingRelay.MIN_NEAR_BYTES, CachingRelay.nearBytes(0, 10_000, 10_000));
+        assertEquals(CachingRelay.MIN_NEAR_BYTES, CachingRelay.nearBytes(5_000, 0, 10_000));
+        assertEquals(CachingRelay.MIN_NEAR_BYTES, CachingRelay.nearBytes(1_000, 10_000, 10_100));
+    }
 }
