@@ -5,12 +5,8 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.List;
 
 import io.otaproxy.testing.RawHttpClient;
@@ -22,7 +18,6 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.ServiceReference;
-import org.osgi.service.cm.Configuration;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.service.metatype.AttributeDefinition;
@@ -121,18 +116,6 @@ public class ConfigConsolesIT extends ProxyTestSupport {
         assertNotNull("the listener's form has its port",
                 Arrays.stream(listener.getAttributeDefinitions(ObjectClassDefinition.ALL))
                         .filter(ad -> ad.getID().equals("org.osgi.service.http.port")).findFirst().orElse(null));
-    }
-
-    /** A console's edit: read the configuration, change one property, write it back. */
-    private void consoleEdit(final String pid, final String key, final Object value) throws IOException {
-        final Configuration configuration = configAdmin.getConfiguration(pid, "?");
-        final Dictionary<String, Object> current = configuration.getProperties();
-        final Hashtable<String, Object> props = new Hashtable<>();
-        for (final String k : Collections.list(current.keys())) {
-            props.put(k, current.get(k));
-        }
-        props.put(key, value);
-        configuration.update(props);
     }
 
     @Test

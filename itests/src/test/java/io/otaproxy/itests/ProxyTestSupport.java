@@ -211,6 +211,29 @@ public abstract class ProxyTestSupport {
         throw new AssertionError("no bundle " + symbolicName);
     }
 
+    /**
+     * What a console does: reads {@code pid}'s configuration, changes one property ({@code null} removes it), and
+     * writes the whole of it back. The configuration must exist: proxy_info.yml's settings were published.
+     */
+    protected void consoleEdit(final String pid, final String key, final Object value) throws IOException {
+        final org.osgi.service.cm.Configuration configuration = configAdmin.getConfiguration(pid, "?");
+        final java.util.Dictionary<String, Object> current = configuration.getProperties();
+        if (current == null) {
+            throw new AssertionError(pid + " has no configuration: proxy_info.yml's settings were not published");
+        }
+        final java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+        for (final String k : java.util.Collections.list(current.keys())) {
+            props.put(k, current.get(k));
+        }
+        if (value == null) {
+            props.remove(key);
+        } else {
+            props.put(key, value);
+        }
+        configuration.update(props);
+    }
+
+
     /** Waits, at most 20 s, until the admin endpoint's {@code /api/status} satisfies {@code condition}; returns it. */
     protected String awaitStatus(final java.util.function.Predicate<String> condition) throws Exception {
         final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);

@@ -1,13 +1,8 @@
 package io.otaproxy.itests;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
-import java.io.IOException;
-import java.util.Collections;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.concurrent.TimeUnit;
 
 import io.otaproxy.testing.RawHttpClient;
@@ -18,7 +13,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.service.cm.Configuration;
 
 /**
  * The cache store's very first configuration is invalid: the cache bundle is installed but not started, a relay
@@ -45,7 +39,7 @@ public class RefusedFirstCacheConfigurationIT extends ProxyTestSupport {
         final Bundle cache = installedBundle("io.otaproxy.cache");
         assertTrue("the cache bundle has not run yet",
                 cache.getState() == Bundle.INSTALLED || cache.getState() == Bundle.RESOLVED);
-        consoleEdit(RELAY_KEY, TOO_SMALL);
+        consoleEdit(CACHE_PID, RELAY_KEY, TOO_SMALL);
         cache.start();
 
         awaitStatus(t -> t.contains("\"pid\":\"" + CACHE_PID + "\",\"key\":\"" + RELAY_KEY + "\",\"value\":\""
@@ -55,7 +49,7 @@ public class RefusedFirstCacheConfigurationIT extends ProxyTestSupport {
         assertEquals(200, RawHttpClient.get(proxyPort(), origin.url("/relayed")).status);
         assertEquals("no store: both requests went upstream", 2, origin.requestCount("/relayed"));
 
-        consoleEdit(RELAY_KEY, 4L << 20);
+        consoleEdit(CACHE_PID, RELAY_KEY, 4L << 20);
         awaitStatus(t -> t.contains("\"refusedConfigurations\":[]"));
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         for (int i = 0; System.nanoTime() < deadline; i++) {
@@ -69,19 +63,6 @@ public class RefusedFirstCacheConfigurationIT extends ProxyTestSupport {
             Thread.sleep(100);
         }
         throw new AssertionError("the cache store never opened after the valid edit");
-    }
-
-    /** What a console does: read the configuration, change one property, write the whole of it back. */
-    private void consoleEdit(final String key, final Object value) throws IOException {
-        final Configuration configuration = configAdmin.getConfiguration(CACHE_PID, "?");
-        final Dictionary<String, Object> current = configuration.getProperties();
-        assertNotNull("proxy_info.yml's settings were published before the cache started", current);
-        final Hashtable<String, Object> props = new Hashtable<>();
-        for (final String k : Collections.list(current.keys())) {
-            props.put(k, current.get(k));
-        }
-        props.put(key, value);
-        configuration.update(props);
     }
 
 }

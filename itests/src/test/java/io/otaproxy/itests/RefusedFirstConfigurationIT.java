@@ -5,9 +5,6 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
-import java.util.Collections;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -20,7 +17,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.service.cm.Configuration;
 
 /**
  * A component whose very first configuration is invalid: the proxy bundle is installed but not started, a value
@@ -71,7 +67,7 @@ public class RefusedFirstConfigurationIT extends ProxyTestSupport {
         origin.put("/first", new byte[] {4, 5, 6});
 
         // proxy_info.yml's settings are in place before the component ever ran; one of them is overwritten
-        consoleEdit(BUDGET_KEY, TOO_SMALL);
+        consoleEdit(PROXY_PID, BUDGET_KEY, TOO_SMALL);
         proxy.start();
         assertEquals(Bundle.ACTIVE, proxy.getState());
 
@@ -91,23 +87,10 @@ public class RefusedFirstConfigurationIT extends ProxyTestSupport {
                 configAdmin.getConfiguration(PROXY_PID, "?").getProperties().get(BUDGET_KEY));
 
         // the first valid edit starts the proxy and withdraws the refusal
-        consoleEdit(BUDGET_KEY, 16L << 20);
+        consoleEdit(PROXY_PID, BUDGET_KEY, 16L << 20);
         final RawHttpClient.Response served = awaitGet("/first", r -> r.status == 200);
         assertEquals(3, served.body.length);
         awaitStatus(t -> t.contains("\"refusedConfigurations\":[]") && t.contains("\"serving\":true"));
-    }
-
-    /** What a console does: read the configuration, change one property, write the whole of it back. */
-    private void consoleEdit(final String key, final Object value) throws IOException {
-        final Configuration configuration = configAdmin.getConfiguration(PROXY_PID, "?");
-        final Dictionary<String, Object> current = configuration.getProperties();
-        assertNotNull("proxy_info.yml's settings were published before the proxy started", current);
-        final Hashtable<String, Object> props = new Hashtable<>();
-        for (final String k : Collections.list(current.keys())) {
-            props.put(k, current.get(k));
-        }
-        props.put(key, value);
-        configuration.update(props);
     }
 
     private RawHttpClient.Response awaitGet(final String path, final Predicate<RawHttpClient.Response> condition)

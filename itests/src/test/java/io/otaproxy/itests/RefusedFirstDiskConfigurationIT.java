@@ -1,13 +1,8 @@
 package io.otaproxy.itests;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
-import java.io.IOException;
-import java.util.Collections;
-import java.util.Dictionary;
-import java.util.Hashtable;
 
 import io.otaproxy.testing.RawHttpClient;
 
@@ -17,7 +12,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.service.cm.Configuration;
 
 /**
  * The disk monitor's very first configuration is invalid: the disk bundle is installed but not started, a hard
@@ -43,7 +37,7 @@ public class RefusedFirstDiskConfigurationIT extends ProxyTestSupport {
         final Bundle disk = installedBundle("io.otaproxy.disk");
         assertTrue("the disk bundle has not run yet",
                 disk.getState() == Bundle.INSTALLED || disk.getState() == Bundle.RESOLVED);
-        consoleEdit(HARD_KEY, -5);
+        consoleEdit(DISK_PID, HARD_KEY, -5);
         disk.start();
 
         awaitStatus(t -> t.contains("\"pid\":\"" + DISK_PID + "\",\"key\":\"" + HARD_KEY + "\",\"value\":\"-5\"")
@@ -51,20 +45,7 @@ public class RefusedFirstDiskConfigurationIT extends ProxyTestSupport {
         origin.put("/served", new byte[] {1, 2});
         assertEquals(200, RawHttpClient.get(proxyPort(), origin.url("/served")).status);
 
-        consoleEdit(HARD_KEY, 95);
+        consoleEdit(DISK_PID, HARD_KEY, 95);
         awaitStatus(t -> t.contains("\"refusedConfigurations\":[]") && t.contains("\"hardLimitPercent\":95"));
-    }
-
-    /** What a console does: read the configuration, change one property, write the whole of it back. */
-    private void consoleEdit(final String key, final Object value) throws IOException {
-        final Configuration configuration = configAdmin.getConfiguration(DISK_PID, "?");
-        final Dictionary<String, Object> current = configuration.getProperties();
-        assertNotNull("proxy_info.yml's settings were published before the disk monitor started", current);
-        final Hashtable<String, Object> props = new Hashtable<>();
-        for (final String k : Collections.list(current.keys())) {
-            props.put(k, current.get(k));
-        }
-        props.put(key, value);
-        configuration.update(props);
     }
 }
