@@ -6,8 +6,8 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Dictionary;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Hashtable;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -52,6 +52,8 @@ final class ConfigurationPublisher {
     private final WrittenValues written;
     /** The kept values last logged per PID: a publish that keeps the same ones again says nothing new. */
     private final Map<String, List<String>> keptLogged = new HashMap<>();
+    /** The unusable listen address last logged: publishing again with the same one says nothing new. */
+    private String badListenLogged;
     private boolean publishedOnce;
 
     ConfigurationPublisher(final ConfigurationAdmin configAdmin, final ConfigurationMapping mapping,
@@ -128,12 +130,16 @@ final class ConfigurationPublisher {
         if (addr instanceof String a && !a.isBlank() && port != null) {
             following.put(ConfigKeys.HTTP_HOST, a.trim());
             following.put(ConfigKeys.HTTP_PORT, port);
-        } else {
-            following.remove(ConfigKeys.HTTP_HOST);
-            following.remove(ConfigKeys.HTTP_PORT);
-            LOG.warn("{}: {} = {}, {} = {} is no address to listen on; the listener stays where it is",
-                    ConfigKeys.PROXY_PID, ConfigKeys.PROXY_LISTEN_ADDR, show(addr), ConfigKeys.PROXY_LISTEN_PORT,
-                    show(proxy.get(ConfigKeys.PROXY_LISTEN_PORT)));
+            badListenLogged = null;
+            return following;
+        }
+        following.remove(ConfigKeys.HTTP_HOST);
+        following.remove(ConfigKeys.HTTP_PORT);
+        final String bad = ConfigKeys.PROXY_LISTEN_ADDR + " = " + show(addr) + ", " + ConfigKeys.PROXY_LISTEN_PORT
+                + " = " + show(proxy.get(ConfigKeys.PROXY_LISTEN_PORT));
+        if (!bad.equals(badListenLogged)) {
+            badListenLogged = bad;
+            LOG.warn("{}: {} is no address to listen on; the listener stays where it is", ConfigKeys.PROXY_PID, bad);
         }
         return following;
     }
