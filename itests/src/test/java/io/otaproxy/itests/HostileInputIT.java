@@ -106,7 +106,7 @@ public class HostileInputIT extends ProxyTestSupport {
                 System.out.println("malformed " + label.replace("\r", "\\r").replace("\n", "\\n")
                         .replaceAll("[^\\x20-\\x7e]", "?") + " -> " + r.status);
             }
-            // 505 is Jetty's answer to a request line without a version or with an unknown one (HTTP/0.9, 9.9)
+            // 505 is Jetty's answer to a request line without a version (HTTP/0.9) or with one it does not serve
             final boolean badVersion = label.matches("(?s)GET http://[^ ]+/x(\\r\\n.*| HTTP/9\\.9.*)")
                     || label.startsWith("PRI * HTTP/2.0");
             assertTrue(label + " -> " + r, refused(r) || badVersion && r.status == 505);
@@ -122,6 +122,18 @@ public class HostileInputIT extends ProxyTestSupport {
         }
         System.out.println("tolerated and forwarded as a clean GET /x: " + origin.requests().size());
         normalClientIsServed("/after-garbage");
+    }
+
+    @Test
+    public void anUnknownOrMalformedHttpVersionIs400AndAKnownUnservedOneIs505() throws IOException {
+        final String o = origin.authority();
+        for (final String version : List.of("HTTP/1.one", "HTTP/9.9", "HTTP/1.", "HTTPS/1.1")) {
+            final RawExchange r = raw("GET http://" + o + "/v " + version + "\r\nHost: " + o + "\r\n\r\n");
+            assertEquals(version + " -> " + r, 400, r.status);
+        }
+        final RawExchange http3 = raw("GET http://" + o + "/v HTTP/3.0\r\nHost: " + o + "\r\n\r\n");
+        assertEquals("HTTP/3.0 -> " + http3, 505, http3.status);
+        assertEquals(0, origin.requests().size());
     }
 
     @Test

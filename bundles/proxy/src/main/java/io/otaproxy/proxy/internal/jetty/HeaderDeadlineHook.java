@@ -6,8 +6,10 @@ import java.util.List;
 import org.apache.felix.http.jetty.ConnectorFactory;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -16,7 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Puts the request-head deadline on the proxy's own Jetty listener. Felix HTTP offers every Jetty server it starts
+ * Puts the request-head deadline on the proxy's own Jetty listener, and the {@link VersionErrors} answer on its
+ * Jetty. Felix HTTP offers every Jetty server it starts
  * to {@link ConnectorFactory} services; this one finds the connector on the proxy's listen port, installs a
  * {@link HeaderDeadline} on it, and hands back an inert in-memory connector (no port, no threads) whose stop removes
  * the deadline again. Other Jetty servers of the platform are left untouched. A configuration change re-registers
@@ -71,6 +74,7 @@ public final class HeaderDeadlineHook implements ConnectorFactory {
         private final List<ServerConnector> targets;
         private final long timeoutMillis;
         private final List<HeaderDeadline> installed = new ArrayList<>();
+        private VersionErrors versionErrors; // installed on the server while started, if it serves the proxy
 
         Marker(final Server server, final List<ServerConnector> targets, final long timeoutMillis) {
             super(server, 1, 1, new HttpConnectionFactory());
@@ -86,6 +90,12 @@ public final class HeaderDeadlineHook implements ConnectorFactory {
         @Override
         protected void doStart() {
             // deliberately not the ServerConnector start: no socket, no acceptor, no selector
+            if (!targets.isEmpty()) {
+                final Server server = getServer();
+                final Request.Handler current = server.getErrorHandler();
+                versionErrors = new VersionErrors(current != null ? current : new ErrorHandler());
+                server.setErrorHandler(versionErrors);
+            }
             if (timeoutMillis <= 0) {
                 return;
             }
@@ -100,6 +110,10 @@ public final class HeaderDeadlineHook implements ConnectorFactory {
         protected void doStop() {
             installed.forEach(HeaderDeadline::remove);
             installed.clear();
+            if (versionErrors != null && getServer().getErrorHandler() == versionErrors) {
+                getServer().setErrorHandler(versionErrors.next());
+            }
+            versionErrors = null;
         }
 
         @Override
