@@ -31,7 +31,7 @@ import biz.aQute.resolve.ResolveProcess;
  * set resolves, and resolves to what the runtime installs; the same bndrun with one bundle taken out of the index
  * fails and names what is missing. This shows that the check in the build can fail.
  */
-public class BundleSetResolutionTest {
+public class BundleSetResolutionIT {
 
 	private static final File BASE = new File(System.getProperty("basedir", "."));
 	private static final File TARGET = new File(BASE, "target");
