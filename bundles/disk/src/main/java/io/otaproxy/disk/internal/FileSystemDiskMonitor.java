@@ -16,6 +16,8 @@ import io.otaproxy.api.space.SpaceState;
 import io.otaproxy.api.space.SpaceZone;
 import io.otaproxy.support.internal.Refusals;
 
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -37,8 +39,14 @@ import org.slf4j.LoggerFactory;
  * this monitor never walks the cache tree (600 000 files every two seconds would cost more than the figure is
  * worth). While no store offers its size, the cache counts as 0 bytes: without a store nothing is written to the
  * cache and nothing could be evicted, so the cap has no one to act on it; the file system limits still apply.
+ *
+ * <p>The component registers its {@link DiskMonitor} service itself, once it has a first measurement, so
+ * {@link #current} is never null for a consumer. With an invalid first configuration it stays active, measures
+ * nothing and offers no service; the first valid configuration starts it. (Failing the activation instead left a
+ * registered service whose activation had failed: a consumer that had asked for it then was not offered it again
+ * after the valid edit, and the status showed no disk figures. `RefusedFirstDiskConfigurationIT` saw it.)
  */
-@Component(name = DiskSettingsCheck.PID, service = DiskMonitor.class,
+@Component(name = DiskSettingsCheck.PID, service = {}, immediate = true,
         configurationPid = {DiskSettingsCheck.CACHE_PID, DiskSettingsCheck.PID}, configurationPolicy = ConfigurationPolicy.REQUIRE)
 public final class FileSystemDiskMonitor implements DiskMonitor {
 
@@ -48,6 +56,8 @@ public final class FileSystemDiskMonitor implements DiskMonitor {
     private final LongSupplier clock;
     private ScheduledExecutorService scheduler;
     private ScheduledFuture<?> poll;
+    private BundleContext context; // null in unit tests: nothing is registered
+    private ServiceRegistration<DiskMonitor> registration; // guarded by this
     private volatile Path cacheDir;
     private volatile SpaceLimits limits;
     private volatile long pollMillis;
@@ -70,31 +80,47 @@ public final class FileSystemDiskMonitor implements DiskMonitor {
         String cache_dir() default "ota-cache";
     }
 
+    /**
+     * Starts measuring and offers the service, or, when the first configuration is invalid, stays active and idle
+     * with the refusal reported; the first valid configuration then starts it through {@link #modified}.
+     *
+     * @param bundleContext where to register the service; null to register nothing (unit tests)
+     */
     @Activate
-    void activate(final DiskMonitorConfig config, final CacheDirectory cache) {
-        final RefusedConfiguration problem = DiskSettingsCheck.problem(config, cache.cache_dir(), clock.getAsLong());
-        if (problem != null) {
-            Refusals.refused(problem, "the disk monitor starts with the next valid configuration");
-            throw new IllegalArgumentException(problem.toString());
-        }
-        Refusals.accepted(DiskSettingsCheck.PID);
-        LOG.info("Activating disk monitor for {}: soft {} %, hard {} %, cap {} bytes, every {} ms",
-                cache.cache_dir(), config.soft_limit_percent(), config.hard_limit_percent(),
-                config.cache_max_bytes(), config.poll_interval_ms());
+    void activate(final BundleContext bundleContext, final DiskMonitorConfig config, final CacheDirectory cache) {
+        context = bundleContext;
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread t = new Thread(r, "ota-proxy-disk-monitor");
             t.setDaemon(true);
             return t;
         });
+        final RefusedConfiguration problem = DiskSettingsCheck.problem(config, cache.cache_dir(), clock.getAsLong());
+        if (problem != null) {
+            Refusals.refused(problem, "the disk monitor measures nothing until a valid configuration arrives");
+            return;
+        }
+        Refusals.accepted(DiskSettingsCheck.PID);
+        LOG.info("Activating disk monitor for {}: soft {} %, hard {} %, cap {} bytes, every {} ms",
+                cache.cache_dir(), config.soft_limit_percent(), config.hard_limit_percent(),
+                config.cache_max_bytes(), config.poll_interval_ms());
         apply(config, cache.cache_dir());
+        offer();
+    }
+
+    /** Registers the service, after the first measurement, once. */
+    private synchronized void offer() {
+        if (context != null && registration == null) {
+            registration = context.registerService(DiskMonitor.class, this, null);
+        }
     }
 
     @Modified
     void modified(final DiskMonitorConfig config, final CacheDirectory cache) {
         final RefusedConfiguration problem = DiskSettingsCheck.problem(config, cache.cache_dir(), clock.getAsLong());
+        final SpaceLimits kept = limits;
         if (problem != null) {
-            final SpaceLimits kept = limits;
-            Refusals.refused(problem, "keeping " + cacheDir + " with soft " + kept.softPercent() + " %, hard "
+            Refusals.refused(problem, kept == null ? "the disk monitor measures nothing until a valid configuration"
+                    + " arrives" : "keeping " + cacheDir + " with soft " + kept.softPercent() + " %, hard "
                     + kept.hardPercent() + " %, cap " + kept.cacheMaxBytes() + " bytes");
             return;
         }
@@ -104,15 +130,22 @@ public final class FileSystemDiskMonitor implements DiskMonitor {
         if (dir.equals(cacheDir) && next.equals(limits) && config.poll_interval_ms() == pollMillis) {
             return; // a change of the cache store's other properties
         }
-        LOG.info("Modifying disk monitor for {}: soft {} %, hard {} %, cap {} bytes, every {} ms",
-                cache.cache_dir(), config.soft_limit_percent(), config.hard_limit_percent(),
-                config.cache_max_bytes(), config.poll_interval_ms());
+        LOG.info("{} disk monitor for {}: soft {} %, hard {} %, cap {} bytes, every {} ms",
+                kept == null ? "Starting" : "Modifying", cache.cache_dir(), config.soft_limit_percent(),
+                config.hard_limit_percent(), config.cache_max_bytes(), config.poll_interval_ms());
         apply(config, cache.cache_dir());
+        offer();
     }
 
     @Deactivate
     void deactivate() {
         LOG.info("Deactivating disk monitor");
+        synchronized (this) {
+            if (registration != null) {
+                registration.unregister();
+                registration = null;
+            }
+        }
         scheduler.shutdownNow();
     }
 

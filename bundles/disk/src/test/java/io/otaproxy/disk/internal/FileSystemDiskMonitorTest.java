@@ -1,6 +1,7 @@
 package io.otaproxy.disk.internal;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -102,7 +103,7 @@ public class FileSystemDiskMonitorTest {
         final FakeDisk disk = new FakeDisk();
         monitor = new FileSystemDiskMonitor(disk, () -> 42L);
         monitor.bindCacheUsage(() -> 300);
-        monitor.activate(config(dir, 70, 80, 0), cacheDir(dir));
+        monitor.activate(null, config(dir, 70, 80, 0), cacheDir(dir));
         assertEquals(SpaceZone.BELOW_SOFT, monitor.current().zone());
         assertEquals(300, monitor.current().cacheBytes());
         assertEquals(50.0, monitor.current().usedPercent(), 0.001);
@@ -121,7 +122,7 @@ public class FileSystemDiskMonitorTest {
     public void anInvalidConfigurationIsRefusedWholeAndTheLastGoodOneStays() throws Exception {
         final Path dir = tmp.newFolder("cache").toPath();
         monitor = new FileSystemDiskMonitor(new FakeDisk(), () -> 42L);
-        monitor.activate(config(dir, 70, 80, 0), cacheDir(dir));
+        monitor.activate(null, config(dir, 70, 80, 0), cacheDir(dir));
         // a negative hard limit would put every measurement above it and stop all caching
         monitor.modified(config(dir, 30, -5, 0), cacheDir(dir));
         assertEquals(SpaceZone.BELOW_SOFT, monitor.current().zone());
@@ -147,22 +148,23 @@ public class FileSystemDiskMonitorTest {
     }
 
     @Test
-    public void anInvalidFirstConfigurationDoesNotStartTheMonitor() throws Exception {
+    public void anInvalidFirstConfigurationMeasuresNothingUntilAValidOneArrives() throws Exception {
         final Path dir = tmp.newFolder("cache").toPath();
-        final FileSystemDiskMonitor refused = new FileSystemDiskMonitor(new FakeDisk(), () -> 42L);
-        try {
-            refused.activate(config(dir, 70, -5, 0), cacheDir(dir));
-            fail("activated with a negative hard limit");
-        } catch (final IllegalArgumentException expected) {
-            assertTrue(expected.getMessage(), expected.getMessage().contains("hard.limit.percent = -5"));
-        }
+        monitor = new FileSystemDiskMonitor(new FakeDisk(), () -> 42L);
+        monitor.activate(null, config(dir, 70, -5, 0), cacheDir(dir));
+        assertNull("nothing measured against a refused limit", monitor.current());
+        monitor.modified(config(dir, 70, 101, 0), cacheDir(dir));
+        assertNull("another refused one changes nothing", monitor.current());
+        monitor.modified(config(dir, 70, 80, 0), cacheDir(dir));
+        assertEquals(80, monitor.current().hardLimitPercent());
+        assertEquals(SpaceZone.BELOW_SOFT, monitor.current().zone());
     }
 
     @Test
     public void recreatesARemovedCacheDirectoryAndKeepsMeasuring() throws Exception {
         final Path dir = tmp.newFolder("cache").toPath();
         monitor = new FileSystemDiskMonitor(new FakeDisk(), System::currentTimeMillis);
-        monitor.activate(config(dir, 70, 80, 0), cacheDir(dir));
+        monitor.activate(null, config(dir, 70, 80, 0), cacheDir(dir));
         Files.delete(dir);
         monitor.measure();
         assertTrue(Files.isDirectory(dir));
@@ -174,7 +176,7 @@ public class FileSystemDiskMonitorTest {
         final Path dir = tmp.newFolder("cache").toPath();
         final FakeDisk disk = new FakeDisk();
         monitor = new FileSystemDiskMonitor(disk, System::currentTimeMillis);
-        monitor.activate(config(dir, 70, 80, 0), cacheDir(dir));
+        monitor.activate(null, config(dir, 70, 80, 0), cacheDir(dir));
         disk.broken.set(true);
         monitor.measure();
         assertEquals(SpaceZone.ABOVE_HARD, monitor.current().zone());
@@ -188,7 +190,7 @@ public class FileSystemDiskMonitorTest {
         final Path dir = tmp.newFolder("cache").toPath();
         Files.write(dir.resolve("entry"), new byte[5000]);
         monitor = new FileSystemDiskMonitor(new FakeDisk(), () -> 42L);
-        monitor.activate(config(dir, 70, 80, 1000), cacheDir(dir));
+        monitor.activate(null, config(dir, 70, 80, 1000), cacheDir(dir));
         assertEquals("no store, no walk: the files are not counted", 0, monitor.current().cacheBytes());
         assertEquals(SpaceZone.BELOW_SOFT, monitor.current().zone());
 
@@ -224,7 +226,7 @@ public class FileSystemDiskMonitorTest {
         monitor.bindCacheUsage(() -> {
             throw new IllegalStateException("store closing");
         });
-        monitor.activate(config(dir, 70, 80, 100), cacheDir(dir));
+        monitor.activate(null, config(dir, 70, 80, 100), cacheDir(dir));
         assertEquals(SpaceZone.BELOW_SOFT, monitor.current().zone());
         assertEquals(0, monitor.current().cacheBytes());
     }
@@ -235,7 +237,7 @@ public class FileSystemDiskMonitorTest {
         final FakeDisk disk = new FakeDisk();
         monitor = new FileSystemDiskMonitor(disk, () -> 42L);
         monitor.bindCacheUsage(() -> 10);
-        monitor.activate(config(dir, 70, 80, 1000), cacheDir(dir));
+        monitor.activate(null, config(dir, 70, 80, 1000), cacheDir(dir));
         disk.usable = 250; // 75 % used
         monitor.measure();
         assertEquals(SpaceZone.ABOVE_SOFT, monitor.current().zone());
@@ -253,7 +255,7 @@ public class FileSystemDiskMonitorTest {
         final FakeDisk disk = new FakeDisk();
         final AtomicLong clock = new AtomicLong();
         monitor = new FileSystemDiskMonitor(disk, clock::incrementAndGet);
-        monitor.activate(config(dir, 70, 80, 0, 10), cacheDir(dir));
+        monitor.activate(null, config(dir, 70, 80, 0, 10), cacheDir(dir));
         for (int i = 0; i < 3; i++) {
             Files.delete(dir);
             awaitTrue("the poller recreates the directory", () -> Files.isDirectory(dir));
