@@ -19,8 +19,10 @@ import java.util.jar.Manifest;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.framework.wiring.FrameworkWiring;
 
@@ -170,6 +172,7 @@ final class BundleUpdates {
         final Set<String> expected = gate.services();
         log("INFO", "updating " + name + " " + from + " from " + jar.getFileName());
         String problem;
+        final Restarts restarts = new Restarts(context);
         try (InputStream in = Files.newInputStream(jar)) {
             problem = replace(target, in);
             if (problem == null) {
@@ -177,7 +180,10 @@ final class BundleUpdates {
             }
         } catch (final BundleException e) {
             problem = "the update failed: " + e.getMessage();
+        } finally {
+            restarts.close();
         }
+        log("INFO", "update of " + name + " " + restarts);
         if (problem == null) {
             Files.copy(jar, current.resolve(name + ".jar"), StandardCopyOption.REPLACE_EXISTING);
             Files.move(jar, applied.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
@@ -201,6 +207,45 @@ final class BundleUpdates {
             log("ERROR", "rollback of " + name + " to " + from + " is not healthy either: " + after);
         }
         reject(jar, problem);
+    }
+
+    /**
+     * Which bundles an update stopped and which it refreshed (unresolved and resolved again), as the framework
+     * reports them: the cost of the update beyond the bundle itself, for the operator and the tests.
+     */
+    private static final class Restarts implements SynchronousBundleListener, AutoCloseable {
+
+        private final BundleContext context;
+        private final Set<String> stopped = new java.util.LinkedHashSet<>();
+        private final Set<String> refreshed = new java.util.LinkedHashSet<>();
+
+        Restarts(final BundleContext context) {
+            this.context = context;
+            context.addBundleListener(this);
+        }
+
+        @Override
+        public void bundleChanged(final BundleEvent event) {
+            final String name = event.getBundle().getSymbolicName();
+            synchronized (this) {
+                if (event.getType() == BundleEvent.STOPPED) {
+                    stopped.add(name);
+                } else if (event.getType() == BundleEvent.UNRESOLVED) {
+                    refreshed.add(name);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            context.removeBundleListener(this);
+        }
+
+        @Override
+        public synchronized String toString() {
+            return "stopped " + stopped.size() + " bundle(s) " + stopped + ", refreshed " + refreshed.size()
+                    + " bundle(s) " + refreshed;
+        }
     }
 
     /** A bundle of the set that a package replaces: what it takes to install it again as it was. */
