@@ -19,15 +19,28 @@ import java.util.jar.Manifest;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.SynchronousBundleListener;
+import org.osgi.framework.namespace.BundleNamespace;
+import org.osgi.framework.namespace.HostNamespace;
+import org.osgi.framework.namespace.IdentityNamespace;
+import org.osgi.framework.namespace.PackageNamespace;
+import org.osgi.framework.wiring.BundleRevision;
+import org.osgi.framework.wiring.BundleWire;
+import org.osgi.framework.wiring.BundleWiring;
+import org.osgi.resource.Capability;
 import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
  * Updates of the running bundle set through a deploy directory, each behind the {@link HealthGate}. A bundle jar
  * dropped into {@code <data-dir>/deploy} (once its size has stopped changing) replaces the installed bundle of the
- * same symbolic name: update, refresh of what depends on it, start of anything left stopped. Within a bounded time
+ * same symbolic name: update, refresh of what depends on it unless it can do without (see {@link #refreshNeeded}),
+ * start of anything left stopped. Within a bounded time
  * the set must be healthy again; then the jar moves to {@code deploy/applied} and is kept as the bundle's current
  * version. If not, the previous version is put back the same way, the failure is logged at ERROR, and the jar moves
  * to {@code deploy/failed} with the reason beside it. The cache is never touched: a bundle's stop leaves it
@@ -39,6 +52,8 @@ final class BundleUpdates {
     static final long POLL_MILLIS = 1_000;
     static final long HEALTH_MILLIS = 30_000;
     private static final long REFRESH_MILLIS = 60_000;
+    /** The namespace of extenders such as Declarative Services (the framework's jar lacks its constant's class). */
+    private static final String EXTENDER_NAMESPACE = "osgi.extender";
 
     private final BundleContext context;
     private final HealthGate gate;
@@ -170,6 +185,7 @@ final class BundleUpdates {
         final Set<String> expected = gate.services();
         log("INFO", "updating " + name + " " + from + " from " + jar.getFileName());
         String problem;
+        final Restarts restarts = new Restarts(context);
         try (InputStream in = Files.newInputStream(jar)) {
             problem = replace(target, in);
             if (problem == null) {
@@ -177,7 +193,10 @@ final class BundleUpdates {
             }
         } catch (final BundleException e) {
             problem = "the update failed: " + e.getMessage();
+        } finally {
+            restarts.close();
         }
+        log("INFO", "update of " + name + " " + restarts);
         if (problem == null) {
             Files.copy(jar, current.resolve(name + ".jar"), StandardCopyOption.REPLACE_EXISTING);
             Files.move(jar, applied.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
@@ -201,6 +220,45 @@ final class BundleUpdates {
             log("ERROR", "rollback of " + name + " to " + from + " is not healthy either: " + after);
         }
         reject(jar, problem);
+    }
+
+    /**
+     * Which bundles an update stopped and which it refreshed (unresolved and resolved again), as the framework
+     * reports them: the cost of the update beyond the bundle itself, for the operator and the tests.
+     */
+    private static final class Restarts implements SynchronousBundleListener, AutoCloseable {
+
+        private final BundleContext context;
+        private final Set<String> stopped = new java.util.LinkedHashSet<>();
+        private final Set<String> refreshed = new java.util.LinkedHashSet<>();
+
+        Restarts(final BundleContext context) {
+            this.context = context;
+            context.addBundleListener(this);
+        }
+
+        @Override
+        public void bundleChanged(final BundleEvent event) {
+            final String name = event.getBundle().getSymbolicName();
+            synchronized (this) {
+                if (event.getType() == BundleEvent.STOPPED) {
+                    stopped.add(name);
+                } else if (event.getType() == BundleEvent.UNRESOLVED) {
+                    refreshed.add(name);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            context.removeBundleListener(this);
+        }
+
+        @Override
+        public synchronized String toString() {
+            return "stopped " + stopped.size() + " bundle(s) " + stopped + ", refreshed " + refreshed.size()
+                    + " bundle(s) " + refreshed;
+        }
     }
 
     /** A bundle of the set that a package replaces: what it takes to install it again as it was. */
@@ -337,9 +395,113 @@ final class BundleUpdates {
      * @return null, or the bundles that cannot start (e.g. their imports no longer resolve): no wait will help
      */
     private String replace(final Bundle target, final InputStream in) throws BundleException, InterruptedException {
+        final BundleRevision before = target.adapt(BundleRevision.class);
+        final BundleWiring wiring = before.getWiring();
         target.update(in);
-        refresh(List.of(target));
+        final String why = refreshNeeded(target, before, wiring);
+        if (why == null) {
+            log("INFO", "no refresh needed for " + target.getSymbolicName() + ": same capabilities, and its services"
+                    + " usable both ways; bundles wired to it keep the replaced revision until the next refresh or"
+                    + " restart");
+            return startAll();
+        }
+        final List<Bundle> refreshed = new ArrayList<>(List.of(target));
+        for (final Bundle pending : context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkWiring.class)
+                .getRemovalPendingBundles()) {
+            if (!refreshed.contains(pending)) {
+                refreshed.add(pending); // an update that skipped its refresh before: no mixed class spaces
+            }
+        }
+        log("INFO", "refreshing " + target.getSymbolicName() + " and what is wired to it: " + why);
+        refresh(refreshed);
         return startAll();
+    }
+
+    /**
+     * Null when the bundles wired to the replaced revision can go on with it beside the new one: the new revision is
+     * active and declares the same capabilities (exported packages at the same versions), no bundle has it as its
+     * extender (an extender only serves the bundles wired to its own revision), and every service whose type lies in
+     * a package the bundle exports is usable across, the new revision's by the bundles importing that package from the
+     * old one, and the others' by the new revision. Else why a refresh is needed.
+     */
+    private String refreshNeeded(final Bundle target, final BundleRevision before, final BundleWiring wiring) {
+        if (wiring == null || !wiring.isInUse()) {
+            return null; // nothing was wired to the replaced revision
+        }
+        final BundleRevision after = target.adapt(BundleRevision.class);
+        if (target.getState() != Bundle.ACTIVE && (after.getTypes() & BundleRevision.TYPE_FRAGMENT) == 0) {
+            return "the new revision is not active";
+        }
+        if (!capabilities(before).equals(capabilities(after))) {
+            return "its capabilities changed";
+        }
+        final Set<Bundle> extended = new java.util.LinkedHashSet<>();
+        for (final BundleWire wire : wiring.getProvidedWires(EXTENDER_NAMESPACE)) {
+            extended.add(wire.getRequirer().getBundle());
+        }
+        extended.remove(target);
+        if (!extended.isEmpty()) {
+            return extended.size() + " bundle(s) have it as their extender";
+        }
+        final Map<String, Set<Bundle>> importers = new HashMap<>();
+        for (final BundleWire wire : wiring.getProvidedWires(PackageNamespace.PACKAGE_NAMESPACE)) {
+            final Bundle importer = wire.getRequirer().getBundle();
+            if (importer != target) {
+                importers.computeIfAbsent((String) wire.getCapability().getAttributes()
+                        .get(PackageNamespace.PACKAGE_NAMESPACE), k -> new java.util.HashSet<>()).add(importer);
+            }
+        }
+        final Set<String> exported = new java.util.HashSet<>();
+        for (final Capability c : after.getCapabilities(PackageNamespace.PACKAGE_NAMESPACE)) {
+            exported.add((String) c.getAttributes().get(PackageNamespace.PACKAGE_NAMESPACE));
+        }
+        final ServiceReference<?>[] all;
+        try {
+            all = context.getAllServiceReferences(null, null);
+        } catch (final InvalidSyntaxException e) {
+            return e.getMessage(); // no filter given: cannot happen
+        }
+        for (final ServiceReference<?> reference : all == null ? new ServiceReference<?>[0] : all) {
+            final Bundle owner = reference.getBundle();
+            if (owner == null) {
+                continue;
+            }
+            for (final String type : (String[]) reference.getProperty(Constants.OBJECTCLASS)) {
+                final int dot = type.lastIndexOf('.');
+                final String pkg = dot < 0 ? "" : type.substring(0, dot);
+                if (!exported.contains(pkg)) {
+                    continue;
+                }
+                if (owner == target) {
+                    for (final Bundle importer : importers.getOrDefault(pkg, Set.of())) {
+                        if (!reference.isAssignableTo(importer, type)) {
+                            return importer.getSymbolicName() + " cannot use its new " + type;
+                        }
+                    }
+                } else if (!reference.isAssignableTo(target, type)) {
+                    return "its new revision cannot use the " + type + " of " + owner.getSymbolicName();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** What a revision offers, without what names the revision itself (its identity, its bundle version). */
+    private static Set<String> capabilities(final BundleRevision revision) {
+        final Set<String> offered = new java.util.TreeSet<>();
+        for (final Capability c : revision.getCapabilities(null)) {
+            final String namespace = c.getNamespace();
+            if (namespace.equals(IdentityNamespace.IDENTITY_NAMESPACE)
+                    || namespace.equals(BundleNamespace.BUNDLE_NAMESPACE)
+                    || namespace.equals(HostNamespace.HOST_NAMESPACE)) {
+                continue;
+            }
+            final Map<String, Object> attributes = new java.util.TreeMap<>(c.getAttributes());
+            attributes.remove(PackageNamespace.CAPABILITY_BUNDLE_SYMBOLICNAME_ATTRIBUTE);
+            attributes.remove(PackageNamespace.CAPABILITY_BUNDLE_VERSION_ATTRIBUTE);
+            offered.add(namespace + " " + attributes + " " + new java.util.TreeMap<>(c.getDirectives()));
+        }
+        return offered;
     }
 
     /** Refreshes the bundles (null: every bundle that needs it) and what wired to them, and waits for the end. */

@@ -101,7 +101,11 @@ public final class RawHttpClient {
         }
     }
 
-    static Response read(final InputStream in, final boolean head, final boolean keepBody) throws IOException {
+    /**
+     * Reads one response from a stream the caller opened (and may pace); {@code head} for a response to HEAD. An
+     * end of the stream or a reset before the status line is an {@link EOFException}; after it, an incomplete body.
+     */
+    public static Response read(final InputStream in, final boolean head, final boolean keepBody) throws IOException {
         final String statusLine = line(in);
         if (statusLine == null) {
             throw new EOFException("connection closed before a status line");
