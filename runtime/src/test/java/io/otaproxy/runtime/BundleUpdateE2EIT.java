@@ -6,6 +6,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,12 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
-import java.util.jar.JarInputStream;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 
 import io.otaproxy.testing.RawHttpClient;
 import io.otaproxy.testing.TestData;
@@ -143,7 +140,7 @@ public class BundleUpdateE2EIT {
         Files.write(plain, embeddedBundle("ota-proxy-proxy-", "0.1.98", null));
         jarsigner(keys, "other.p12", "other", plain, keys.resolve("by-other.jar"));
         jarsigner(keys, "vendor.p12", "vendor", plain, keys.resolve("by-vendor.jar"));
-        tamper(keys.resolve("by-vendor.jar"), keys.resolve("tampered.jar"));
+        BundleJars.tamper(keys.resolve("by-vendor.jar"), keys.resolve("tampered.jar"), name -> name.endsWith(".class"));
 
         for (final String[] refused : new String[][] {{"proxy.jar", "is not signed"},
             {"by-other.jar", "is not signed by a trusted signer"}, {"tampered.jar", "does not match its content"}}) {
@@ -182,25 +179,6 @@ public class BundleUpdateE2EIT {
         assertEquals(command + ": " + output, 0, p.exitValue());
     }
 
-    /** A copy of a signed jar in which one class file has a byte more, its signature files left as they were. */
-    private static void tamper(final Path signed, final Path tampered) throws IOException {
-        boolean changed = false;
-        try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(Files.newInputStream(signed));
-                java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(
-                        Files.newOutputStream(tampered))) {
-            java.util.zip.ZipEntry e;
-            while ((e = in.getNextEntry()) != null) {
-                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
-                in.transferTo(out);
-                if (!changed && e.getName().endsWith(".class")) {
-                    out.write(0);
-                    changed = true;
-                }
-                out.closeEntry();
-            }
-        }
-        assertTrue(changed);
-    }
 
     /**
      * A bundle of the runnable jar with a new Bundle-Version and, when {@code exports} is given, every exported
@@ -211,24 +189,8 @@ public class BundleUpdateE2EIT {
         try (JarFile runnable = new JarFile(System.getProperty("otaproxy.jar"))) {
             final JarEntry entry = runnable.stream().filter(e -> e.getName().startsWith("bundles/" + prefix))
                     .findFirst().orElseThrow(() -> new AssertionError("no embedded bundle " + prefix));
-            try (JarInputStream in = new JarInputStream(runnable.getInputStream(entry))) {
-                final Manifest manifest = in.getManifest();
-                final Attributes main = manifest.getMainAttributes();
-                main.putValue("Bundle-Version", version);
-                if (exports != null) {
-                    main.putValue("Export-Package", main.getValue("Export-Package")
-                            .replaceAll("version=\"[0-9.]+\"", "version=\"" + exports + "\""));
-                }
-                final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-                try (JarOutputStream out = new JarOutputStream(bytes, manifest)) {
-                    JarEntry e;
-                    while ((e = in.getNextJarEntry()) != null) {
-                        out.putNextEntry(new JarEntry(e.getName()));
-                        in.transferTo(out);
-                        out.closeEntry();
-                    }
-                }
-                return bytes.toByteArray();
+            try (InputStream in = runnable.getInputStream(entry)) {
+                return BundleJars.withVersion(in, version, exports, null);
             }
         }
     }

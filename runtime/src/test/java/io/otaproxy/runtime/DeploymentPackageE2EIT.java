@@ -5,7 +5,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -14,14 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
-import java.util.jar.JarInputStream;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
-import java.util.zip.ZipOutputStream;
 
 import io.otaproxy.deployment.DeploymentPackageWriter;
 import io.otaproxy.testing.RawHttpClient;
@@ -86,7 +80,7 @@ public class DeploymentPackageE2EIT {
         final Path unsigned = keys.resolve("unsigned.dp");
         writePackage(bundles, base, null, unsigned);
         final Path tampered = keys.resolve("tampered.dp");
-        tamper(signed, tampered);
+        BundleJars.tamper(signed, tampered, name -> name.startsWith("bundles/"));
         final Path foreign = keys.resolve("foreign.dp");
         BundleUpdateE2EIT.jarsigner(keys, "other.p12", "other", unsigned, foreign);
 
@@ -95,7 +89,10 @@ public class DeploymentPackageE2EIT {
         final Path release = tmp.newFolder("release").toPath();
         for (final Path bundle : list(bundles)) {
             final boolean proxy = bundle.getFileName().toString().equals("io.otaproxy.proxy.jar");
-            Files.write(release.resolve(bundle.getFileName()), rewrite(bundle, fix, null, proxy));
+            try (InputStream in = Files.newInputStream(bundle)) {
+                Files.write(release.resolve(bundle.getFileName()),
+                        BundleJars.withVersion(in, fix, null, proxy ? "fixed in " + fix + "\n" : null));
+            }
         }
         final Path fixPack = keys.resolve("fixpack.dp");
         writePackage(release, fix, signed, fixPack);
@@ -108,14 +105,16 @@ public class DeploymentPackageE2EIT {
         final Path signedFix = keys.resolve("signed-fixpack.dp");
         BundleUpdateE2EIT.jarsigner(keys, "vendor.p12", "vendor", fixPack, signedFix);
         final Path tamperedFix = keys.resolve("tampered-fixpack.dp");
-        tamper(signedFix, tamperedFix);
+        BundleJars.tamper(signedFix, tamperedFix, name -> name.startsWith("bundles/"));
 
         // a whole package whose API bundle its other bundles cannot use: installed, then rolled back
         final Path broken = tmp.newFolder("broken").toPath();
         for (final Path bundle : list(bundles)) {
             final boolean api = bundle.getFileName().toString().equals("io.otaproxy.api.jar");
-            Files.write(broken.resolve(bundle.getFileName()), api ? rewrite(bundle, "9.0.0", "9.0.0", false)
-                    : Files.readAllBytes(bundle));
+            try (InputStream in = Files.newInputStream(bundle)) {
+                Files.write(broken.resolve(bundle.getFileName()),
+                        api ? BundleJars.withVersion(in, "9.0.0", "9.0.0", null) : in.readAllBytes());
+            }
         }
         final Path brokenPackage = keys.resolve("broken.dp");
         writePackage(broken, next(base, 100), null, brokenPackage);
@@ -320,55 +319,5 @@ public class DeploymentPackageE2EIT {
         }
     }
 
-    /** A copy of the package in which one byte of its first bundle is changed, the signature files as they were. */
-    private static void tamper(final Path signed, final Path tampered) throws IOException {
-        boolean changed = false;
-        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(signed));
-                ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(tampered))) {
-            ZipEntry e;
-            while ((e = in.getNextEntry()) != null) {
-                final byte[] bytes = in.readAllBytes();
-                if (!changed && e.getName().startsWith("bundles/")) {
-                    bytes[bytes.length / 2] ^= 0x01;
-                    changed = true;
-                }
-                out.putNextEntry(new ZipEntry(e.getName()));
-                out.write(bytes);
-                out.closeEntry();
-            }
-        }
-        assertTrue(changed);
-    }
 
-    /**
-     * A copy of a bundle with another Bundle-Version, its exported packages at {@code exports} when given, and when
-     * {@code changed} an entry more: what the next release's build of that bundle would be.
-     */
-    private static byte[] rewrite(final Path bundle, final String version, final String exports, final boolean changed)
-            throws IOException {
-        try (InputStream file = Files.newInputStream(bundle); JarInputStream in = new JarInputStream(file, false)) {
-            final Manifest manifest = in.getManifest();
-            final Attributes main = manifest.getMainAttributes();
-            main.putValue("Bundle-Version", version);
-            if (exports != null) {
-                main.putValue("Export-Package", main.getValue("Export-Package")
-                        .replaceAll("version=\"[0-9.]+\"", "version=\"" + exports + "\""));
-            }
-            final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (JarOutputStream out = new JarOutputStream(bytes, manifest)) {
-                JarEntry e;
-                while ((e = in.getNextJarEntry()) != null) {
-                    out.putNextEntry(new JarEntry(e.getName()));
-                    in.transferTo(out);
-                    out.closeEntry();
-                }
-                if (changed) {
-                    out.putNextEntry(new JarEntry("OSGI-INF/fix.txt"));
-                    out.write(("fixed in " + version + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                    out.closeEntry();
-                }
-            }
-            return bytes.toByteArray();
-        }
-    }
 }
