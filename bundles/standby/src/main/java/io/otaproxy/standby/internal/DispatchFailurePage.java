@@ -2,17 +2,11 @@ package io.otaproxy.standby.internal;
 
 import java.io.IOException;
 
-import jakarta.servlet.Servlet;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.ConfigurationPolicy;
-import org.osgi.service.component.annotations.Modified;
-import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletErrorPage;
-import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardTarget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,21 +17,12 @@ import org.slf4j.LoggerFactory;
  * {@link DispatchGapGuard}, logs it and sends 500 through the context's error pages. This page takes the
  * exception's class: the servlets on the proxy's listener never throw a {@code ServletException} themselves, so
  * one that reaches it comes from the dispatch, and the client gets the standby's 503 with Retry-After, the truth,
- * instead of a 500.
+ * instead of a 500. {@link StandbyActivator} registers it with the standby servlet.
  */
-@Component(service = Servlet.class, configurationPid = StandbyServlet.PROXY_PID,
-        configurationPolicy = ConfigurationPolicy.REQUIRE)
-@HttpWhiteboardServletErrorPage(errorPage = "jakarta.servlet.ServletException")
-@HttpWhiteboardTarget("(org.apache.felix.http.name=otaproxy)")
 public final class DispatchFailurePage extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(DispatchFailurePage.class);
-
-    @Modified
-    void modified() {
-        // the answer depends on no setting
-    }
 
     @Override
     protected void service(final HttpServletRequest request, final HttpServletResponse response) throws IOException {

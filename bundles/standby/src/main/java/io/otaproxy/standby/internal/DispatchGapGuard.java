@@ -9,11 +9,7 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.ConfigurationPolicy;
-import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.servlet.whiteboard.Preprocessor;
-import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardTarget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,19 +19,11 @@ import org.slf4j.LoggerFactory;
  * {@link ServletException} ("Servlet has been unregistered"), which Jetty answers 500. The servlets on the proxy's
  * listener never throw {@code ServletException} themselves, so one that reaches this preprocessor before anything
  * of the response was sent comes from the dispatch, and gets the standby's answer (503, Retry-After) instead.
- * Like the standby servlet, it waits for the proxy's configuration and ignores its content.
+ * {@link StandbyActivator} registers it with the standby servlet.
  */
-@Component(service = Preprocessor.class, configurationPid = StandbyServlet.PROXY_PID,
-        configurationPolicy = ConfigurationPolicy.REQUIRE)
-@HttpWhiteboardTarget("(org.apache.felix.http.name=otaproxy)")
 public final class DispatchGapGuard implements Preprocessor {
 
     private static final Logger LOG = LoggerFactory.getLogger(DispatchGapGuard.class);
-
-    @Modified
-    void modified() {
-        // depends on no setting
-    }
 
     @Override
     public void doFilter(final ServletRequest request, final ServletResponse response, final FilterChain chain)
