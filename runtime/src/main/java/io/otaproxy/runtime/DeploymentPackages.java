@@ -207,14 +207,26 @@ final class DeploymentPackages {
                 StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /**
+     * Deletes a directory tree, deepest first; what cannot be deleted stays, and the first such failure is thrown once
+     * everything else is gone.
+     */
     static void deleteTree(final Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }
+        IOException first = null;
         try (Stream<Path> walk = Files.walk(root)) {
             for (final Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
+                try {
+                    Files.delete(p);
+                } catch (final IOException e) {
+                    first = first == null ? e : first;
+                }
             }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 }
