@@ -335,6 +335,61 @@ public class CacheIT extends ProxyTestSupport {
         assertEquals(1, origin.requestCount("/range.bin"));
     }
 
+    /**
+     * Long spans of a complete entry are written from mappings of its file, a few MiB at a time: a whole hit, a
+     * range starting and ending off any page boundary, and a multipart answer with a long part arrive exact across
+     * the pieces, and an entry evicted while it is being written still reaches its client whole.
+     */
+    @Test
+    public void longHitsAndRangesAreExactAcrossMappedPieces() throws Exception {
+        final int size = 9 * 1024 * 1024 + 12_345; // three pieces, the last one short
+        final byte[] body = TestData.generate(size, 39);
+        origin.put("/long.bin", Behaviour.ok(body));
+        assertArrayEquals(body, get("/long.bin").body);
+
+        final RawHttpClient.Response whole = get("/long.bin");
+        assertEquals(200, whole.status);
+        assertTrue(whole.complete);
+        assertArrayEquals(body, whole.body);
+
+        final int first = 1024 * 1024 + 7;
+        final int last = size - 3;
+        final RawHttpClient.Response range = get("/long.bin", "Range: bytes=" + first + "-" + last);
+        assertEquals(206, range.status);
+        assertArrayEquals(java.util.Arrays.copyOfRange(body, first, last + 1), range.body);
+
+        final RawHttpClient.Response multi = get("/long.bin", "Range: bytes=0-0,4194303-8388609");
+        assertEquals(206, multi.status);
+        final String text = new String(multi.body, StandardCharsets.ISO_8859_1);
+        assertTrue(text.contains(new String(java.util.Arrays.copyOfRange(body, 4_194_303, 8_388_610),
+                StandardCharsets.ISO_8859_1)));
+        assertEquals(1, origin.requestCount("/long.bin"));
+
+        // a client that has read little when the entry is purged still gets the whole body
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", proxyPort())) {
+            socket.getOutputStream().write(("GET " + origin.url("/long.bin") + " HTTP/1.1\r\nHost: 127.0.0.1:" + origin.port()
+                    + "\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            final java.io.InputStream in = socket.getInputStream();
+            final java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+            final byte[] chunk = new byte[8192];
+            while (received.size() < 64 * 1024) {
+                final int n = in.read(chunk);
+                assertTrue("ended early: " + received.toString(StandardCharsets.ISO_8859_1), n > 0);
+                received.write(chunk, 0, n);
+            }
+            final org.osgi.framework.ServiceReference<io.otaproxy.api.cache.CacheMaintenance> ref =
+                    context.getServiceReference(io.otaproxy.api.cache.CacheMaintenance.class);
+            assertTrue(context.getService(ref).purgeAll() >= 1);
+            context.ungetService(ref);
+            in.transferTo(received);
+            final byte[] all = received.toByteArray();
+            final int head = new String(all, StandardCharsets.ISO_8859_1).indexOf("\r\n\r\n") + 4;
+            assertTrue(new String(all, 0, head, StandardCharsets.ISO_8859_1).startsWith("HTTP/1.1 200"));
+            assertArrayEquals(body, java.util.Arrays.copyOfRange(all, head, all.length));
+        }
+    }
+
     @Test
     public void aPartialAnswerFromUpstreamIsNeverStored() throws IOException {
         origin.put("/ranged-miss", Behaviour.ok(new byte[] {1, 2, 3}).withStatus(206)

@@ -27,6 +27,14 @@ interface BodySource extends AutoCloseable {
      */
     void whenReadable(long position, Runnable callback);
 
+    /**
+     * Maps {@code count} bytes from {@code position} of a complete body's file for reading, or returns null when
+     * the body is not a complete file (a fill grows, its file is not mapped).
+     */
+    default ByteBuffer map(final long position, final long count) throws IOException {
+        return null;
+    }
+
     /** Whether bytes not yet read may still be on their way (a fill), so pauses should flush the response. */
     boolean growing();
 

@@ -70,6 +70,11 @@ final class EntryBody {
             }
 
             @Override
+            public ByteBuffer map(final long position, final long count) throws IOException {
+                return file.map(FileChannel.MapMode.READ_ONLY, position, count);
+            }
+
+            @Override
             public boolean growing() {
                 return false;
             }
