@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A long span of a complete file is written from a mapping of the file instead of a buffer (nginx uses
  * {@code sendfile} for the same reason; Jetty 12 has no way to it): one copy less per byte, and one step of ours
- * per few MiB instead of per buffer. A mapping costs address space and page cache, not heap or budget.
+ * per few MiB instead of per buffer. The pages of a mapping that the kernel copied to the socket count in the
+ * process's resident set until it is unmapped, however many mappings share them, so a mapping is counted in the
+ * {@link BufferBudget} like a buffer, and taken only while half of the budget is free.
  */
 final class AsyncBody implements WriteListener {
 
@@ -164,8 +166,7 @@ final class AsyncBody implements WriteListener {
             }
             writePending = false; // the output is ready: an earlier write has completed
             if (mapped != null) {
-                Unmapper.unmap(mapped);
-                mapped = null;
+                unmap();
             }
             if (part == parts.size()) {
                 finish(true);
@@ -266,14 +267,20 @@ final class AsyncBody implements WriteListener {
         if (!Unmapper.available()) {
             return false;
         }
+        final long size = Math.min(MAP_BYTES, span.count() - done);
+        if (!budget.tryReserveMapping(size)) {
+            return false;
+        }
         final ByteBuffer region;
         try {
-            region = source.map(span.position() + done, Math.min(MAP_BYTES, span.count() - done));
+            region = source.map(span.position() + done, size);
         } catch (final IOException e) {
+            budget.releaseMapping(size);
             sourceFailed(e);
             return true;
         }
         if (region == null) {
+            budget.releaseMapping(size);
             return false;
         }
         releaseBuffer(); // not needed while mapped; no write of it is pending (the output was ready)
@@ -285,6 +292,14 @@ final class AsyncBody implements WriteListener {
         done += n;
         written += n;
         return true;
+    }
+
+    /** Unmaps the region of the write that has just completed and gives its share of the budget back. */
+    private void unmap() {
+        final int size = mapped.capacity();
+        Unmapper.unmap(mapped);
+        mapped = null;
+        budget.releaseMapping(size);
     }
 
     /**
@@ -374,10 +389,15 @@ final class AsyncBody implements WriteListener {
         if (handed != null) {
             budget.release(handed);
         }
-        if (mapped != null && !writePending) {
-            Unmapper.unmap(mapped);
-        } // else the connection may still hold it: the garbage collector unmaps it once it is unreachable
-        mapped = null;
+        if (mapped != null) {
+            if (writePending) {
+                // the connection may still hold it: the garbage collector unmaps it once it is unreachable
+                budget.releaseMapping(mapped.capacity());
+                mapped = null;
+            } else {
+                unmap();
+            }
+        }
         source.close();
         ProxyServlet.complete(request, context);
     }

@@ -17,7 +17,9 @@ import java.util.function.Consumer;
  * container's aggregation size, so a buffer is written as it is, never copied into a buffer of the container's.
  *
  * <p>Buffers are direct when the container writes them without a copy (Jetty), so the heap never holds bodies;
- * they are made on first use and kept for reuse.
+ * they are made on first use and kept for reuse. A body written from a mapping of its file holds no buffer, but
+ * its mapping counts here too, only while half of the budget is free: a few fast clients get mappings, a
+ * thousand slow ones get buffers.
  */
 final class BufferBudget {
 
@@ -71,6 +73,27 @@ final class BufferBudget {
             }
         }
         taker.accept(now);
+    }
+
+    /**
+     * Counts {@code bytes} of a file mapping against the budget, if that leaves at least half of it free and no one
+     * queues: the pages of a mapping that the kernel has copied to a socket are resident until it is unmapped, so a
+     * mapping is memory as much as a buffer is. False when it would not fit; then the body takes a buffer.
+     */
+    synchronized boolean tryReserveMapping(final long bytes) {
+        if (!waiters.isEmpty() || lent + bytes > budget / 2) {
+            return false;
+        }
+        lent += bytes;
+        return true;
+    }
+
+    /** Gives back what {@link #tryReserveMapping} counted, once the mapping is unmapped (or left to the collector). */
+    void releaseMapping(final long bytes) {
+        synchronized (this) {
+            lent -= bytes;
+        }
+        serveWaiters();
     }
 
     /** Gives a buffer back after its last write completed; the next waiters get what it frees. */

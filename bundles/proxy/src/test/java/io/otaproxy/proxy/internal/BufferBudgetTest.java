@@ -1,6 +1,7 @@
 package io.otaproxy.proxy.internal;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertSame;
@@ -83,5 +84,37 @@ public class BufferBudgetTest {
         budget.release(b);
         assertNotNull(budget.tryAcquire());
         assertNull(budget.tryAcquire());
+    }
+
+    /**
+     * A mapping is counted like a buffer and only taken while half of the budget stays free: a thousand slow
+     * clients of one big file cannot make the mapped pages outgrow the budget, however many mappings share them.
+     */
+    @Test
+    public void mappingsAreCountedAndTakenOnlyWhileHalfTheBudgetIsFree() {
+        final long mapping = 4L * 1024 * 1024;
+        final BufferBudget budget = new BufferBudget(4 * mapping, false);
+        assertTrue(budget.tryReserveMapping(mapping));
+        assertTrue(budget.tryReserveMapping(mapping));
+        assertEquals(2 * mapping, budget.lentBytes());
+        assertFalse("past half of the budget: the body takes a buffer", budget.tryReserveMapping(mapping));
+        final ByteBuffer small = budget.tryAcquire();
+        assertEquals("buffers past half are small", BufferBudget.SMALL_BYTES, small.capacity());
+        budget.releaseMapping(mapping);
+        assertEquals(mapping + BufferBudget.SMALL_BYTES, budget.lentBytes());
+        budget.release(small);
+        budget.releaseMapping(mapping);
+        assertEquals(0, budget.lentBytes());
+    }
+
+    @Test
+    public void aMappingNeverOvertakesResponsesQueuedForABuffer() {
+        final BufferBudget budget = new BufferBudget(BufferBudget.SMALL_BYTES, false);
+        final ByteBuffer only = budget.tryAcquire();
+        final ByteBuffer[] got = new ByteBuffer[1];
+        budget.whenAvailable(x -> got[0] = x);
+        assertFalse("others queue: no mapping", budget.tryReserveMapping(1));
+        budget.release(only);
+        assertNotNull("the queued response got the buffer", got[0]);
     }
 }
