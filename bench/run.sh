@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ota-proxy side by side with nginx and Squid on 127.0.0.1. See bench/README.md and docs/benchmarks.md.
 #
-#   bench/run.sh [--smoke] [--scenarios S1,S2,S3,S4,S5,S6] [--runs N] [--runs-slow N] [--profile] [--keep]
+#   bench/run.sh [--smoke] [--scenarios S0,S1,S2,S3,S4,S5,S6] [--runs N] [--runs-slow N] [--profile] [--keep]
 #                [--quiet-wait SECONDS] [--s6-clients N] [--s6-stalled K] [--s6-rate BYTES_PER_S] [--s6-secs S]
 #
 # Builds what it needs, installs nginx, squid and wrk from Debian packages when missing, starts the origin,
@@ -9,8 +9,8 @@
 # prints medians with min/max and ours/peer ratios, and stops everything it started.
 #
 #   --smoke        tiny sizes, one run, proxies started once (cold runs use cache-busting paths): about a minute
-#   --scenarios    which scenarios to run (default all)
-#   --runs N       runs of S1, S2 and S3 (default 5); --runs-slow N: runs of S4, S5 and S6 (default 3)
+#   --scenarios    which scenarios to run (default all but S0, whose restarts the others record anyway)
+#   --runs N       runs of S0, S1, S2 and S3 (default 5); --runs-slow N: runs of S4, S5 and S6 (default 3)
 #   --profile      also record ota-proxy with JFR (and async-profiler, from Maven Central, when it loads) during
 #                  the measured phases of S1, S2, the first S3 fan-out and the first S4 cold and warm passes;
 #                  hot frames go to <out>/*-hot.txt (profiled runs are slower: keep their numbers apart)
@@ -233,14 +233,21 @@ declare -A PORT=()
 PORT[ota-proxy]=$(free_port); PORT[nginx]=$(free_port); PORT[squid]=$(free_port)
 
 # waits until a proxy relays a request to the origin (never cached: no_cache for ota-proxy, no-store otherwise)
+# (first until its port takes a connection, which costs no process per poll: a curl every few ms would take CPU
+# from the start it measures on two cores)
 await_proxy() {
     local name=$1 code
-    for _ in $(seq 600); do
+    for _ in $(seq 3000); do
+        (exec 3<>"/dev/tcp/127.0.0.1/${PORT[$name]}") 2>/dev/null && break
+        kill -0 "${PID[$name]}" 2>/dev/null || { log "$name died; see $WORK/logs"; return 1; }
+        sleep 0.01
+    done
+    for _ in $(seq 3000); do
         code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -x "http://127.0.0.1:${PORT[$name]}" \
             -H 'OTA-File-Cache-Control: no_cache' "http://$ORIGIN/__ping" || true)
         [ "$code" = 200 ] && return 0
         kill -0 "${PID[$name]}" 2>/dev/null || { log "$name died; see $WORK/logs"; return 1; }
-        sleep 0.1
+        sleep 0.02
     done
     log "$name not ready after 60 s"; return 1
 }
@@ -366,12 +373,14 @@ start_jetty_floor() {
 # starts a proxy and records how long it took from launch to relaying its first request (S0 startup_s)
 START_RUNS=0
 LAUNCHED_AT=0 # set by each start_* right before it launches the process, after clearing the old cache
+# (the metric's name is the second argument when not startup_s)
 start_proxy() {
     local t1
     case $1 in ota-proxy) start_ota ;; nginx) start_nginx ;; squid) start_squid ;; esac
     t1=$(date +%s.%N)
     START_RUNS=$((START_RUNS + 1))
-    record S0 startup_s "$1" "$START_RUNS" "$(awk -v a="$LAUNCHED_AT" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')"
+    record S0 "${2:-startup_s}" "$1" "$START_RUNS" \
+        "$(awk -v a="$LAUNCHED_AT" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')"
 }
 
 # CPU seconds (user + system) a process and its direct children have used so far
@@ -395,6 +404,7 @@ restart_cold() {
     stop_one "$1"; PORT[$1]=$(free_port); start_proxy "$1"
 }
 read -r -a PROXIES <<< "${BENCH_PROXIES:-ota-proxy nginx squid}"
+has_proxy() { case " ${PROXIES[*]} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 # a second request must not reach the origin, or the warm numbers would measure the origin
 check_cached() {
@@ -466,6 +476,22 @@ await_quiet() {
 
 # ---------------------------------------------------------------- scenarios
 start_origin
+
+if has S0; then
+    set_rate 0
+    log "S0: $RUNS starts of each proxy, from the launch to its first relayed request"
+    if has_proxy ota-proxy; then
+        # not measured: its exit writes the class data sharing archive that the measured starts use, as the
+        # first start of a gateway does for every later one
+        start_ota; stop_one ota-proxy
+    fi
+    for ((r = 1; r <= RUNS; r++)); do
+        await_quiet
+        for p in "${PROXIES[@]}"; do
+            PORT[$p]=$(free_port); start_proxy "$p" startup_restart_s; stop_one "$p"
+        done
+    done
+fi
 
 if has S1 || has S2; then
     set_rate 0
