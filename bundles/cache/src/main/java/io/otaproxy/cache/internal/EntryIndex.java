@@ -2,7 +2,6 @@ package io.otaproxy.cache.internal;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -196,7 +195,7 @@ final class EntryIndex implements StoredEntry.EntryFiles {
             }
             // an older file of the key, present or deleted without its deletion being forced yet, must not come
             // back from a power cut under the new record
-            final boolean replacing = Files.exists(data, LinkOption.NOFOLLOW_LINKS)
+            final boolean replacing = StoreLayout.exists(data)
                     || deletedUnforced.contains(key);
             fill.moveInto(data);
             gate.readLock().lock();
