@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.jar.JarInputStream;
 import java.util.jar.Manifest;
 
@@ -205,20 +206,9 @@ final class BundleUpdates {
         }
         log("ERROR", "update of " + name + " to " + target.getVersion() + " failed its health check (" + problem
                 + "); rolling back to " + from);
-        String after;
-        try {
-            after = replace(target, new java.io.ByteArrayInputStream(previous));
-            if (after == null) {
-                after = gate.await(expected, HEALTH_MILLIS);
-            }
-        } catch (final BundleException e) {
-            after = "the rollback failed: " + e.getMessage();
-        }
-        if (after == null) {
-            log("INFO", "rolled back: " + name + " " + target.getVersion() + " serves again");
-        } else {
-            log("ERROR", "rollback of " + name + " to " + from + " is not healthy either: " + after);
-        }
+        rollBack(() -> replace(target, new java.io.ByteArrayInputStream(previous)), expected,
+                () -> "rolled back: " + name + " " + target.getVersion() + " serves again",
+                "rollback of " + name + " to " + from);
         reject(jar, problem);
     }
 
@@ -346,13 +336,13 @@ final class BundleUpdates {
         }
         log("ERROR", "deployment package " + label + " failed (" + problem + "); rolling back to "
                 + (before.isEmpty() ? "the bundles it replaced" : header.name() + " " + from));
-        String after;
-        try {
-            if (installed && !before.isEmpty()) {
+        final boolean wasInstalled = installed;
+        rollBack(() -> {
+            if (wasInstalled && !before.isEmpty()) {
                 for (final Path kept : before) {
                     packages.install(kept);
                 }
-            } else if (installed) {
+            } else if (wasInstalled) {
                 packages.uninstall(header.name());
             }
             for (final Previous previous : takenOver.values()) {
@@ -361,19 +351,41 @@ final class BundleUpdates {
                 bundle.adapt(BundleStartLevel.class).setStartLevel(previous.startLevel());
             }
             refresh(null);
-            after = startAll();
+            return startAll();
+        }, expected, () -> "rolled back: the bundle set before " + label + " serves again", "rollback from " + label);
+        reject(dp, problem);
+    }
+
+    /** What undoes a failed update: null when done, else what went wrong. */
+    @FunctionalInterface
+    private interface Undo {
+        String run() throws Exception;
+    }
+
+    /**
+     * Undoes a failed update and waits for the same health gate, logging whether the set serves again.
+     *
+     * @param restored what to log when it does (asked only then: a bundle's version is read after the undo)
+     * @param rollback names the rollback in the error logged when it does not
+     */
+    private void rollBack(final Undo undo, final Set<String> expected, final Supplier<String> restored,
+            final String rollback) throws InterruptedException {
+        String after;
+        try {
+            after = undo.run();
             if (after == null) {
                 after = gate.await(expected, HEALTH_MILLIS);
             }
+        } catch (final InterruptedException e) {
+            throw e;
         } catch (final Exception e) {
-            after = "the rollback failed: " + e;
+            after = "the rollback failed: " + (e.getMessage() != null ? e.getMessage() : e.toString());
         }
         if (after == null) {
-            log("INFO", "rolled back: the bundle set before " + label + " serves again");
+            log("INFO", restored.get());
         } else {
-            log("ERROR", "rollback from " + label + " is not healthy either: " + after);
+            log("ERROR", rollback + " is not healthy either: " + after);
         }
-        reject(dp, problem);
     }
 
     /** One line naming ota-proxy's bundles, their versions and which a package installed: at start, after a package. */
