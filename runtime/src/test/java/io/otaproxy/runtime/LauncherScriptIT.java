@@ -4,6 +4,7 @@ import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -49,5 +50,41 @@ public class LauncherScriptIT {
         assertArrayEquals(body, r.body);
         final int code = proxy.terminate();
         assertTrue("exit code " + code + " after SIGTERM", code == 0 || code == 143);
+    }
+
+    /**
+     * The C heap is trimmed every second when the JDK takes the option, and the option is left out, never failing
+     * the start, when it does not; the answer is asked once per JDK and kept. A stand-in {@code java} records the
+     * options it is started with and says yes or no to the probe.
+     */
+    @Test
+    public void theNativeHeapTrimIsUsedOnlyWhereTheJdkTakesIt() throws Exception {
+        for (final boolean takes : new boolean[] {true, false}) {
+            final Path dir = tmp.newFolder().toPath();
+            final Path args = dir.resolve("args");
+            final Path probes = dir.resolve("probes");
+            final Path fakeJava = dir.resolve("java");
+            Files.writeString(fakeJava, "#!/bin/sh\n"
+                    + "case \"$*\" in *-version*) echo probe >> '" + probes + "'; "
+                    + (takes ? "exit 0" : "echo 'Unrecognized VM option' >&2; exit 1") + ";; esac\n"
+                    + "echo \"$*\" >> '" + args + "'\n");
+            assertTrue(fakeJava.toFile().setExecutable(true));
+            for (int start = 0; start < 2; start++) {
+                final ProcessBuilder builder = new ProcessBuilder("sh", System.getProperty("otaproxy.script"));
+                builder.environment().put("JAVA", fakeJava.toString());
+                builder.environment().put("OTA_PROXY_JAR", System.getProperty("otaproxy.jar"));
+                builder.environment().put("OTA_PROXY_CDS_DIR", dir.resolve("cds").toString());
+                builder.redirectErrorStream(true).redirectOutput(dir.resolve("out").toFile());
+                assertEquals(0, builder.start().waitFor());
+            }
+            final List<String> starts = Files.readAllLines(args);
+            assertEquals(2, starts.size());
+            for (final String line : starts) {
+                assertEquals(line, takes, line.contains("-XX:TrimNativeHeapInterval=1000"));
+                assertTrue(line, line.contains("-Xmx128m")
+                        && line.endsWith("-jar " + System.getProperty("otaproxy.jar")));
+            }
+            assertEquals("asked once, then remembered", 1, Files.readAllLines(probes).size());
+        }
     }
 }
