@@ -84,7 +84,6 @@ final class StoreLayout {
         }
     }
 
-    /** Creates {@code dir} if missing and reports whether it did (then its parent needs a {@link #forceDirectory}). */
     /**
      * Whether a file is at {@code path} (the store's paths are on the default file system). On JDK 17,
      * {@code Files.exists} answers "no" by building a {@code NoSuchFileException} with its stack trace; a commit asks
@@ -94,6 +93,7 @@ final class StoreLayout {
         return path.toFile().exists();
     }
 
+    /** Creates {@code dir} if missing and reports whether it did (then its parent needs a {@link #forceDirectory}). */
     static boolean ensureDirectory(final Path dir) throws IOException {
         if (Files.isDirectory(dir)) {
             return false;
