@@ -180,6 +180,9 @@ final class EntryIndex implements StoredEntry.EntryFiles {
      * it, so it is downloaded again. A rename that replaces an older file of the key is forced first, in the
      * journal's batch: losing that one would leave the old bytes under the new record. (Deleting a key's file
      * is made durable before the key can be committed again, or the commit counts as replacing.)
+     *
+     * @return the new entry, or null when the fill was superseded ({@code retry_caching}) before the key's lock
+     *         was taken: a removal after that point waits for the lock and finds the entry
      */
     StoredEntry commit(final InFlightFill fill, final EntryMeta meta) throws IOException {
         final String key = fill.key();
@@ -190,6 +193,9 @@ final class EntryIndex implements StoredEntry.EntryFiles {
         final ReentrantLock stripe = stripe(key);
         stripe.lock();
         try {
+            if (fill.superseded()) {
+                return null;
+            }
             if (StoreLayout.ensureDirectory(data.getParent())) {
                 StoreLayout.forceDirectory(layout.dataDir());
             }
@@ -265,8 +271,14 @@ final class EntryIndex implements StoredEntry.EntryFiles {
 
     /** Removes the entry for {@code key}: journal record first, then the file (open holders keep reading it). */
     boolean remove(final String key) {
-        final StoredEntry entry = entries.get(key);
-        return entry != null && drop(entry, null);
+        final ReentrantLock stripe = stripe(key);
+        stripe.lock(); // a commit of the key under way is waited for: its entry is dropped, not left behind
+        try {
+            final StoredEntry entry = entries.get(key);
+            return entry != null && drop(entry, null);
+        } finally {
+            stripe.unlock();
+        }
     }
 
     /** The entry's file is missing or wrong: drop it, unless the key has been committed anew meanwhile. */
@@ -517,7 +529,8 @@ final class EntryIndex implements StoredEntry.EntryFiles {
         }
     }
 
-    private ReentrantLock stripe(final String key) {
+    /** The lock that orders commits and removals of {@code key}; a test holds it to stop a commit at its start. */
+    ReentrantLock stripe(final String key) {
         return stripes[KeyFormat.prefix(key)];
     }
 

@@ -212,7 +212,9 @@ final class FileCacheStore implements CacheStore, CacheUsage {
             return false;
         }
         // A download that is whole but not yet an entry counts as cached: it is dropped too, so the next fill
-        // of the key starts afresh instead of joining it, and it will not become an entry.
+        // of the key starts afresh instead of joining it, and it will not become an entry: its commit looks at
+        // the mark under the key's lock, and the index's removal takes that lock, so either the commit sees the
+        // mark or the removal sees the entry.
         final InFlightFill committing = inFlight.get(key);
         final boolean superseded = committing != null && committing.isCommitting()
                 && inFlight.remove(key, committing) && committing.supersede();
@@ -512,13 +514,12 @@ final class FileCacheStore implements CacheStore, CacheUsage {
             if (!fill.isCommitting()) {
                 return; // failed between its verification and here (the store is closing)
             }
-            if (fill.superseded()) {
-                fill.commitFailed(meta.length()); // dropped by remove() while it was being made durable
-                LOG.debug("Not committing {}: it was removed while being made durable", fill.key());
-                return;
-            }
             try {
-                index.commit(fill, meta);
+                if (index.commit(fill, meta) == null) {
+                    fill.commitFailed(meta.length()); // dropped by remove() while it was being made durable
+                    LOG.debug("Not committing {}: it was removed while being made durable", fill.key());
+                    return;
+                }
             } catch (final IOException e) {
                 // the body is whole and verified, and its readers hold it open: they finish, nothing is cached
                 writeFailed("Cannot commit " + fill.key(), e);

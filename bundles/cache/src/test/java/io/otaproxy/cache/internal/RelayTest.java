@@ -27,6 +27,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 import io.otaproxy.api.cache.EntryMeta;
 import io.otaproxy.api.cache.Fill;
@@ -289,6 +290,29 @@ public class RelayTest {
         store.awaitCommits();
         await("the old fill is done", 10_000, () -> store.inFlightCount() == 0);
         assertArrayEquals("the old body never became the entry", now, TestData.readAll(store.find(key(12))));
+        awaitNoTempFiles(store);
+    }
+
+    @Test
+    public void aRemovalWhileTheCommitWaitsForTheKeysLockLeavesNoEntry() throws Exception {
+        // retry_caching racing a commit that had looked for the removal mark before the key's lock: the commit
+        // went on and left the old body as the entry, which the next request was served (CacheIT saw it so)
+        final byte[] old = bytes(2 * CHUNK, 14);
+        final ReentrantLock stripe = store.index().stripe(key(14));
+        stripe.lock();
+        try {
+            final Fill first = store.fill(key(14));
+            Pump.begin(first, meta(old), new ControlledBody().feed(old).end(), null);
+            try (Fill.FillReader r = first.newReader()) {
+                assertArrayEquals(old, TestData.readAll(r));
+            }
+            await("the commit waits for the key's lock", 10_000, stripe::hasQueuedThreads);
+            assertTrue("retry_caching drops the body being committed", store.remove(key(14)));
+        } finally {
+            stripe.unlock();
+        }
+        await("the commit has had the key's lock", 10_000, () -> !stripe.hasQueuedThreads() && !stripe.isLocked());
+        assertNull("the removed body never became the entry", store.find(key(14)));
         awaitNoTempFiles(store);
     }
 
