@@ -431,8 +431,9 @@ fi
 prof_start() {
     [ "$PROFILE" = 1 ] || return 0
     local pid=${PID[ota-proxy]}
-    # every fsync is recorded (the profile settings keep only those over 10 ms)
-    jcmd "$pid" JFR.start name="$1" settings=profile filename="$OUT/$1.jfr" 'jdk.FileForce#threshold=0ms' >/dev/null
+    # every fsync and every compilation is recorded (the profile settings keep only those over 10 and 100 ms)
+    jcmd "$pid" JFR.start name="$1" settings=profile filename="$OUT/$1.jfr" 'jdk.FileForce#threshold=0ms' \
+        'jdk.Compilation#threshold=0ms' >/dev/null
     # jcmd splits unquoted options at '=': quote them
     [ -z "$AP_LIB" ] || jcmd "$pid" JVMTI.agent_load "$AP_LIB" "\"start,event=cpu,interval=1ms\"" >/dev/null
 }

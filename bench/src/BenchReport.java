@@ -18,7 +18,8 @@ import jdk.jfr.consumer.RecordingFile;
  *
  * <pre>
  *   BenchReport table RESULTS.tsv          markdown table: median (min–max) per target, ratios ours/peer
- *   BenchReport jfrtop FILE.jfr [N]        hottest frames of a JFR recording (self and inclusive, in %)
+ *   BenchReport jfrtop FILE.jfr [N]        hottest frames of a JFR recording (self and inclusive, in %), its
+ *                                          file I/O and compilations
  *   BenchReport aptop FILE.collapsed [N] [REGEX]   the same for async-profiler's collapsed stacks (kernel frames
  *                                          too), only over stacks matching REGEX when given
  * </pre>
@@ -146,6 +147,8 @@ public final class BenchReport {
         Map<String, long[]> io = new HashMap<>();
         Map<String, Long> allocations = new HashMap<>();
         long[] allocTotal = new long[1];
+        Map<String, long[]> compiledMethods = new HashMap<>();
+        long[][] compilers = new long[2][2]; // C1, C2: count, nanoseconds
         int samples = 0;
         int nativeSamples = 0;
         try (RecordingFile rf = new RecordingFile(file)) {
@@ -160,6 +163,19 @@ public final class BenchReport {
                     long[] agg = io.computeIfAbsent(type + "  <-  " + where, k -> new long[2]);
                     agg[0]++;
                     agg[1] += ev.getDuration().toNanos();
+                    continue;
+                }
+                if (type.equals("jdk.Compilation")) {
+                    long nanos = ev.getDuration().toNanos();
+                    long[] c = compilers[ev.getInt("compileLevel") == 4 ? 1 : 0];
+                    c[0]++;
+                    c[1] += nanos;
+                    String method = ev.getValue("method") instanceof jdk.jfr.consumer.RecordedMethod m
+                            ? m.getType().getName() + "." + m.getName() : "?";
+                    String key = method + " (level " + ev.getInt("compileLevel") + ")";
+                    long[] agg = compiledMethods.computeIfAbsent(key, k -> new long[2]);
+                    agg[0]++;
+                    agg[1] += nanos;
                     continue;
                 }
                 if (type.equals("jdk.ObjectAllocationSample")) {
@@ -211,6 +227,15 @@ public final class BenchReport {
             allocations.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(8)
                     .forEach(e -> System.out.printf(Locale.ROOT, "  %5.1f%%  %s%n", 100.0 * e.getValue() / allocTotal[0],
                             e.getKey()));
+        }
+        if (compilers[0][0] + compilers[1][0] > 0) {
+            System.out.println();
+            System.out.printf(Locale.ROOT, "compilations: C1 %d in %.0f ms, C2 %d in %.0f ms (compiler threads' wall"
+                    + " time)%n", compilers[0][0], compilers[0][1] / 1e6, compilers[1][0], compilers[1][1] / 1e6);
+            System.out.println("longest compiled methods: count, total ms, method");
+            compiledMethods.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1]))
+                    .limit(15).forEach(e -> System.out.printf(Locale.ROOT, "  %4d  %8.1f  %s%n",
+                            e.getValue()[0], e.getValue()[1] / 1e6, e.getKey()));
         }
         if (!io.isEmpty()) {
             System.out.println();
