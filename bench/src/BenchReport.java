@@ -167,12 +167,13 @@ public final class BenchReport {
                 }
                 if (type.equals("jdk.Compilation")) {
                     long nanos = ev.getDuration().toNanos();
-                    long[] c = compilers[ev.getInt("compileLevel") == 4 ? 1 : 0];
+                    int level = ev.getInt("compileLevel");
+                    long[] c = compilers[level == 4 ? 1 : 0];
                     c[0]++;
                     c[1] += nanos;
                     String method = ev.getValue("method") instanceof jdk.jfr.consumer.RecordedMethod m
                             ? m.getType().getName() + "." + m.getName() : "?";
-                    String key = method + " (level " + ev.getInt("compileLevel") + ")";
+                    String key = method + " (level " + level + ")";
                     long[] agg = compiledMethods.computeIfAbsent(key, k -> new long[2]);
                     agg[0]++;
                     agg[1] += nanos;

@@ -296,7 +296,7 @@ public class RelayTest {
     @Test
     public void aRemovalWhileTheCommitWaitsForTheKeysLockLeavesNoEntry() throws Exception {
         // retry_caching racing a commit that had looked for the removal mark before the key's lock: the commit
-        // went on and left the old body as the entry, which the next request was served (CacheIT saw it so)
+        // went on and left the old body as the entry, and the next request got it (CacheIT saw it so)
         final byte[] old = bytes(2 * CHUNK, 14);
         final ReentrantLock stripe = store.index().stripe(key(14));
         stripe.lock();
