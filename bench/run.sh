@@ -185,6 +185,9 @@ for ((i = 0; i < SMALL; i++)); do printf '/small/f%04d 4096 -\n' "$i"; done > "$
     echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
     echo "kernel: $(uname -r)"
     java -version 2>&1 | sed 's/^/java: /'
+    # the Java bin/ota-proxy runs: JAVA, else JAVA_HOME's, else the PATH's (as the launcher picks it)
+    ota_java=${JAVA:-${JAVA_HOME:+$JAVA_HOME/bin/java}}
+    echo "ota-proxy java: $("${ota_java:-java}" -version 2>&1 | head -1)"
     echo "nginx: $(nginx -v 2>&1)"
     echo "squid: $(squid -v | head -1)"
     echo "wrk: $(wrk --version 2>&1 | head -1)"
