@@ -32,6 +32,8 @@ final class ProxyInfo {
     static final int DEFAULT_MEMORY_BUDGET_MB = 64;
     static final int MIN_MEMORY_BUDGET_MB = 8;
     static final int MAX_MEMORY_BUDGET_MB = 65_536;
+    // The disk monitor's shortest poll interval (it refuses anything shorter).
+    static final int MIN_DISK_POLL_MILLIS = 10;
     // Idle client connections close after this long: room for an OTA client's pauses, yet sockets get freed.
     static final int DEFAULT_CLIENT_IDLE_TIMEOUT_MS = 60_000;
     // An ECU sends its request head in one packet; a head still incomplete after this is a slow or hostile client.

@@ -31,6 +31,11 @@ final class RawValue {
     private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
     // Connect and read timeouts are handed on as int milliseconds.
     private static final BigDecimal MAX_MILLIS = BigDecimal.valueOf(Integer.MAX_VALUE);
+    /**
+     * The longest timeout or poll interval the components take: an hour, longer than any sensible wait, short enough
+     * to catch a unit mistake. The file is held to the components' ranges so that an edit is refused as a whole.
+     */
+    static final int HOUR_MILLIS = 3_600_000;
 
     private final String label;
     private final Object value;
@@ -83,6 +88,22 @@ final class RawValue {
     }
 
     /** A positive number of seconds, as whole milliseconds. */
+    /** {@link #asMillis()} within {@code minMillis} and {@code maxMillis}. */
+    int asMillis(final int minMillis, final int maxMillis) throws InvalidProxyInfoException {
+        final int millis = asMillis();
+        if (millis < minMillis) {
+            throw invalid("is below " + seconds(minMillis) + " s");
+        }
+        if (millis > maxMillis) {
+            throw invalid("is above " + seconds(maxMillis) + " s");
+        }
+        return millis;
+    }
+
+    private static String seconds(final int millis) {
+        return BigDecimal.valueOf(millis).movePointLeft(3).stripTrailingZeros().toPlainString();
+    }
+
     int asMillis() throws InvalidProxyInfoException {
         final BigDecimal seconds;
         try {

@@ -105,8 +105,9 @@ final class SettingSource {
                 return value.asLogLevel();
             case YamlKeys.CONNECT_TIMEOUT:
             case YamlKeys.READ_TIMEOUT:
+                return value.asMillis(1, RawValue.HOUR_MILLIS);
             case YamlKeys.DISK_POLL_INTERVAL:
-                return value.asMillis();
+                return value.asMillis(ProxyInfo.MIN_DISK_POLL_MILLIS, RawValue.HOUR_MILLIS);
             case YamlKeys.EVICTION_POLICY:
                 return value.asNonEmptyString();
             case YamlKeys.EXTERNAL_CACHE_DIRS:
@@ -123,8 +124,9 @@ final class SettingSource {
             case YamlKeys.MEMORY_BUDGET_MB:
                 return value.asInt(ProxyInfo.MIN_MEMORY_BUDGET_MB, ProxyInfo.MAX_MEMORY_BUDGET_MB, false);
             case YamlKeys.CLIENT_IDLE_TIMEOUT:
-            case YamlKeys.CLIENT_HEADER_TIMEOUT:
                 return value.asMillis();
+            case YamlKeys.CLIENT_HEADER_TIMEOUT:
+                return value.asMillis(1, RawValue.HOUR_MILLIS);
             default:
                 throw new IllegalStateException("no type for key " + key);
         }

@@ -242,6 +242,21 @@ public final class ProxyInfoParserTest {
     }
 
     @Test
+    public void holdsTimeoutsAndThePollIntervalToTheComponentsRanges() throws Exception {
+        // what the proxy and the disk monitor would refuse is refused here, so an edit never half applies
+        assertEquals("upstream_read_timeout_s = 7200 is above 3600 s",
+                refused("upstream_read_timeout_s: 7200\n").getMessage());
+        assertEquals("upstream_connect_timeout_s", refused("upstream_connect_timeout_s: 3600.001\n").key());
+        assertEquals("client_header_timeout_s", refused("client_header_timeout_s: 86400\n").key());
+        assertEquals("disk_poll_interval_s = 0.005 is below 0.01 s",
+                refused("disk_poll_interval_s: 0.005\n").getMessage());
+        assertEquals("disk_poll_interval_s", refused("disk_poll_interval_s: 3601\n").key());
+        final ProxyInfo edges = parse(lines("upstream_read_timeout_s: 3600", "disk_poll_interval_s: 0.01"));
+        assertEquals(3_600_000, edges.readTimeoutMs());
+        assertEquals(10L, edges.diskPollIntervalMs());
+    }
+
+    @Test
     public void refusesSoftAboveHardNamingBoth() {
         final InvalidProxyInfoException e = refused(lines("disk_use_limit_soft_p: 90", "disk_use_limit_hard_p: 80"));
         assertEquals("disk_use_limit_soft_p = 90 is above disk_use_limit_hard_p = 80", e.getMessage());
