@@ -32,7 +32,10 @@ final class ProxyInfo {
     static final int DEFAULT_MEMORY_BUDGET_MB = 64;
     static final int MIN_MEMORY_BUDGET_MB = 8;
     static final int MAX_MEMORY_BUDGET_MB = 65_536;
-    // The disk monitor's shortest poll interval (it refuses anything shorter).
+    // The ranges the components hold timeouts and the disk poll to; the file is held to them too, so that an edit
+    // the components would refuse is refused as a whole. An hour: longer than any sensible wait, short enough to
+    // catch a unit mistake.
+    static final int MAX_WAIT_MILLIS = 3_600_000;
     static final int MIN_DISK_POLL_MILLIS = 10;
     // Idle client connections close after this long: room for an OTA client's pauses, yet sockets get freed.
     static final int DEFAULT_CLIENT_IDLE_TIMEOUT_MS = 60_000;

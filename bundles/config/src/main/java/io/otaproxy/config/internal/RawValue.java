@@ -31,11 +31,6 @@ final class RawValue {
     private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
     // Connect and read timeouts are handed on as int milliseconds.
     private static final BigDecimal MAX_MILLIS = BigDecimal.valueOf(Integer.MAX_VALUE);
-    /**
-     * The longest timeout or poll interval the components take: an hour, longer than any sensible wait, short enough
-     * to catch a unit mistake. The file is held to the components' ranges so that an edit is refused as a whole.
-     */
-    static final int HOUR_MILLIS = 3_600_000;
 
     private final String label;
     private final Object value;
@@ -87,7 +82,6 @@ final class RawValue {
         return asInt(1, 65535, true);
     }
 
-    /** A positive number of seconds, as whole milliseconds. */
     /** {@link #asMillis()} within {@code minMillis} and {@code maxMillis}. */
     int asMillis(final int minMillis, final int maxMillis) throws InvalidProxyInfoException {
         final int millis = asMillis();
@@ -104,6 +98,7 @@ final class RawValue {
         return BigDecimal.valueOf(millis).movePointLeft(3).stripTrailingZeros().toPlainString();
     }
 
+    /** A positive number of seconds, as whole milliseconds. */
     int asMillis() throws InvalidProxyInfoException {
         final BigDecimal seconds;
         try {

@@ -105,9 +105,9 @@ final class SettingSource {
                 return value.asLogLevel();
             case YamlKeys.CONNECT_TIMEOUT:
             case YamlKeys.READ_TIMEOUT:
-                return value.asMillis(1, RawValue.HOUR_MILLIS);
+                return value.asMillis(1, ProxyInfo.MAX_WAIT_MILLIS);
             case YamlKeys.DISK_POLL_INTERVAL:
-                return value.asMillis(ProxyInfo.MIN_DISK_POLL_MILLIS, RawValue.HOUR_MILLIS);
+                return value.asMillis(ProxyInfo.MIN_DISK_POLL_MILLIS, ProxyInfo.MAX_WAIT_MILLIS);
             case YamlKeys.EVICTION_POLICY:
                 return value.asNonEmptyString();
             case YamlKeys.EXTERNAL_CACHE_DIRS:
@@ -126,7 +126,7 @@ final class SettingSource {
             case YamlKeys.CLIENT_IDLE_TIMEOUT:
                 return value.asMillis();
             case YamlKeys.CLIENT_HEADER_TIMEOUT:
-                return value.asMillis(1, RawValue.HOUR_MILLIS);
+                return value.asMillis(1, ProxyInfo.MAX_WAIT_MILLIS);
             default:
                 throw new IllegalStateException("no type for key " + key);
         }
