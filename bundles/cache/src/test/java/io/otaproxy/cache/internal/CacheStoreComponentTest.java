@@ -243,7 +243,9 @@ public class CacheStoreComponentTest {
     public void aMissingPolicyIsWarnedAboutOnlyIfItStaysMissing() throws Exception {
         final TestSpace.OrderPolicy lru = TestSpace.OrderPolicy.lru();
         final TestSpace.OrderPolicy gdsf = TestSpace.OrderPolicy.largestFirst();
-        component.policyWarningDelay(300);
+        // long while the store opens (a busy machine must not turn start-up's short gap into a warning), short for
+        // the policy that goes away for good
+        component.policyWarningDelay(60_000);
         final ByteArrayOutputStream log = new ByteArrayOutputStream();
         final PrintStream stderr = System.err;
         System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8)); // the test logger writes there
@@ -256,6 +258,7 @@ public class CacheStoreComponentTest {
             assertFalse(log.toString(StandardCharsets.UTF_8), log.toString(StandardCharsets.UTF_8).contains("WARN"));
 
             // the wanted policy's bundle goes away for good
+            component.policyWarningDelay(300);
             component.unbindEvictionPolicy(lru, Map.of("policy", "lru", Constants.SERVICE_ID, 1L));
             final long deadline = System.nanoTime() + 5_000_000_000L;
             while (!log.toString(StandardCharsets.UTF_8).contains("WARN") && System.nanoTime() < deadline) {

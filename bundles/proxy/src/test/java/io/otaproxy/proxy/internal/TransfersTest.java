@@ -19,7 +19,13 @@ public class TransfersTest {
                 final CountDownLatch done = new CountDownLatch(1);
                 transfers.execute(done::countDown);
                 assertTrue(done.await(5, TimeUnit.SECONDS));
-                Thread.sleep(1); // the thread goes back to waiting for the next
+                // the thread goes back to waiting for the next: on a busy machine that may take a while, so it is
+                // waited for rather than given a fixed moment
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (transfers.active() > 0) {
+                    assertTrue("the exchange's thread never became idle", System.nanoTime() < deadline);
+                    Thread.sleep(1);
+                }
             }
             assertTrue("threads: " + transfers.threads(), transfers.threads() <= 2);
         } finally {

@@ -242,7 +242,8 @@ public class UpstreamClientTest {
                 fail("stalled body read as complete");
             } catch (final SocketTimeoutException e) {
                 final long millis = (System.nanoTime() - start) / 1_000_000;
-                assertTrue("took " + millis + " ms", millis >= READ_TIMEOUT - 50 && millis < 1000 + READ_TIMEOUT);
+                // the upper bound only tells a timeout from a hang: a busy machine may take longer than the timeout
+                assertTrue("took " + millis + " ms", millis >= READ_TIMEOUT - 50 && millis < 10_000 + READ_TIMEOUT);
             }
         }
     }
@@ -268,7 +269,7 @@ public class UpstreamClientTest {
             fail("got " + r);
         } catch (final UpstreamTimeoutException e) {
             final long millis = (System.nanoTime() - start) / 1_000_000;
-            assertTrue("took " + millis + " ms", millis < 1000 + READ_TIMEOUT);
+            assertTrue("took " + millis + " ms", millis < 10_000 + READ_TIMEOUT); // a timeout, not a hang
         }
     }
 
