@@ -42,9 +42,12 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 public class HostileInputIT extends ProxyTestSupport {
 
     private static final int LIMIT_MS = 10_000;
-    /** Short, so that the slow-header tests do not take a minute; the idle timeout is longer than the deadline. */
+    /**
+     * Short, so that the slow-header tests do not take a minute; the idle timeout is well beyond the deadline, so that
+     * a busy machine enforcing the deadline late is not taken for the idle timeout.
+     */
     private static final int HEAD_TIMEOUT_S = 2;
-    private static final int IDLE_TIMEOUT_S = 5;
+    private static final int IDLE_TIMEOUT_S = 8;
 
     @Override
     protected String extraYaml() {
@@ -341,8 +344,8 @@ public class HostileInputIT extends ProxyTestSupport {
             trickle.interrupt();
             trickle.join(5_000);
             System.out.println("trickling connection closed after " + closed + " ms");
-            assertTrue("closed after " + closed + " ms", closed >= HEAD_TIMEOUT_S * 900L
-                    && closed < HEAD_TIMEOUT_S * 1000L + 2_500);
+            // the whole head would take about 20 s: closing well before that is the deadline's doing
+            assertTrue("closed after " + closed + " ms", closed >= HEAD_TIMEOUT_S * 900L && closed < 12_000);
         }
         assertEquals(0, origin.requestCount("/slow"));
     }
