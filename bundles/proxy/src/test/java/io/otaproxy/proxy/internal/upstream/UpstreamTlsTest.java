@@ -65,8 +65,9 @@ public class UpstreamTlsTest {
     @ClassRule
     public static final TemporaryFolder TMP = new TemporaryFolder();
 
+    /** Catches a hang; generous, as the first test pays for the JVM's TLS start-up on a machine that may be busy. */
     @Rule
-    public final Timeout timeout = Timeout.seconds(10);
+    public final Timeout timeout = Timeout.seconds(60);
 
     /** Self-signed server key stores: the loopback IPs, the name localhost, and a name that is not ours. */
     private static KeyStore ipCert;
@@ -280,10 +281,10 @@ public class UpstreamTlsTest {
         return ctx.getSocketFactory();
     }
 
-    /** A client with short timeouts, so a hang fails fast; a null factory means the JVM default. */
+    /** A client whose timeouts tell a hang from a slow machine; a null factory means the JVM default. */
     private UpstreamClient client(final SSLSocketFactory factory) {
-        final UpstreamClient client = new UpstreamClient(UpstreamSettings.builder().connectTimeoutMillis(2000)
-                .readTimeoutMillis(3000).sslSocketFactory(factory).build());
+        final UpstreamClient client = new UpstreamClient(UpstreamSettings.builder().connectTimeoutMillis(10_000)
+                .readTimeoutMillis(10_000).sslSocketFactory(factory).build());
         closeables.add(client);
         return client;
     }
