@@ -240,8 +240,7 @@ public class PlatformUpdateCostE2EIT {
         }
         final long firstBad = all.stream().filter(a -> a.kind() != Kind.GOOD).mapToLong(Answer::end).min()
                 .orElse(-1);
-        final long lastBad = all.stream().filter(a -> a.kind() != Kind.GOOD).mapToLong(Answer::end).max()
-                .orElse(-1);
+        final long lastBad = lastFailureEnd(all);
         final long notServing = firstBad < 0 ? 0 : all.stream()
                 .filter(a -> a.kind() == Kind.GOOD && a.end() > lastBad).mapToLong(Answer::end).min()
                 .orElseThrow(() -> new AssertionError(name + ": no good answer after the last failure")) - firstBad;
@@ -267,10 +266,14 @@ public class PlatformUpdateCostE2EIT {
                 + " | " + restarts + " | " + refresh;
     }
 
+    /** When the last answer that was not good ended, or -1 when every answer was good. */
+    private static long lastFailureEnd(final List<Answer> all) {
+        return all.stream().filter(a -> a.kind() != Kind.GOOD).mapToLong(Answer::end).max().orElse(-1);
+    }
+
     /** Whether a good answer ended after the last answer that was not good (or every answer was good). */
     private static boolean servesAfterLastFailure(final List<Answer> all) {
-        final long lastBad = all.stream().filter(a -> a.kind() != Kind.GOOD).mapToLong(Answer::end).max()
-                .orElse(-1);
+        final long lastBad = lastFailureEnd(all);
         return lastBad < 0 || all.stream().anyMatch(a -> a.kind() == Kind.GOOD && a.end() > lastBad);
     }
 
